@@ -1,0 +1,153 @@
+"""Helpers that every exercise check uses.
+
+`load_exercise(__file__)` imports the exercise that a check file belongs to, fresh, from the
+learner's `exercises/` folder, or from another root named by `ARENA_EXERCISE_ROOT` (the authors'
+check points it at `solutions/` or at freshly generated stubs).
+
+`assert_close(actual, expected)` compares tensors, arrays or numbers and, on failure, says what a
+learner needs to act: shape or dtype mismatch, the largest absolute and relative differences,
+the first differing index with both values, and the tolerance used.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+EXERCISE_ROOT_ENV = "ARENA_EXERCISE_ROOT"
+
+
+class ExerciseFileMissing(ImportError):
+    """The exercise file a check needs is not there (deleted or renamed by the learner)."""
+
+
+def exercise_path_for(test_file: str | os.PathLike[str]) -> Path:
+    """Map `tests/<section>/test_<name>.py` to `<root>/<section>/<name>.py`."""
+    test_path = Path(test_file).resolve()
+    section = test_path.parent.name
+    stem = test_path.stem
+    if not stem.startswith("test_"):
+        raise ValueError(f"{test_path.name}: check files are named test_<exercise>.py")
+    name = stem[len("test_") :]
+    override = os.environ.get(EXERCISE_ROOT_ENV)
+    root = Path(override) if override else test_path.parents[2] / "exercises"
+    return root / section / f"{name}.py"
+
+
+def load_exercise(test_file: str | os.PathLike[str]) -> ModuleType:
+    """Import the exercise that belongs to the check file `test_file` (pass `__file__`).
+
+    The module is imported fresh every time and registered in `sys.modules` under a name unique
+    to its section, so dataclasses and pickling inside the exercise work.
+    """
+    path = exercise_path_for(test_file)
+    if not path.is_file():
+        raise ExerciseFileMissing(
+            f"exercise file {path} is missing; run `arena reset {path.stem}` to restore it"
+        )
+    module_name = f"arena_exercise_{path.parent.name}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def _to_numpy(value: Any, what: str):
+    import numpy as np
+
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor
+        return value.detach().cpu().numpy(), str(value.dtype).replace("torch.", "")
+    if isinstance(value, np.ndarray):
+        return value, str(value.dtype)
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        array = np.asarray(value)
+        return array, str(array.dtype)
+    if isinstance(value, (list, tuple)):
+        array = np.asarray(value)
+        return array, str(array.dtype)
+    raise AssertionError(f"{what}: expected a tensor, array or number, got {type(value).__name__}")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    *,
+    atol: float = 1e-5,
+    rtol: float = 1e-5,
+    name: str = "result",
+    check_dtype: bool = False,
+) -> None:
+    """Assert that `actual` equals `expected` elementwise within `atol + rtol * |expected|`.
+
+    NaNs must appear at the same places on both sides. With `check_dtype`, the dtypes must match
+    as well (a float32 answer where float64 is expected is reported as such).
+    """
+    import numpy as np
+
+    if actual is None:
+        raise AssertionError(f"{name}: got None; did you forget a `return`?")
+    got, got_dtype = _to_numpy(actual, name)
+    want, want_dtype = _to_numpy(expected, f"{name} (expected)")
+    if got.shape != want.shape:
+        raise AssertionError(
+            f"{name}: shape mismatch: got {tuple(got.shape)}, expected {tuple(want.shape)}"
+        )
+    if check_dtype and got_dtype != want_dtype:
+        raise AssertionError(f"{name}: dtype mismatch: got {got_dtype}, expected {want_dtype}")
+    if want.dtype == bool or got.dtype == bool or np.issubdtype(want.dtype, np.integer):
+        equal = got == want
+        if not np.all(equal):
+            bad = np.argwhere(~np.asarray(equal))
+            index = tuple(int(i) for i in bad[0])
+            raise AssertionError(
+                f"{name}: {len(bad)} of {want.size} elements differ (exact match required); "
+                f"first at index {index}: got {got[index]!r}, expected {want[index]!r}"
+            )
+        return
+    got_f = got.astype(np.float64)
+    want_f = want.astype(np.float64)
+    nan_mismatch = np.isnan(got_f) != np.isnan(want_f)
+    diff = np.abs(got_f - want_f)
+    diff = np.where(np.isnan(got_f) & np.isnan(want_f), 0.0, diff)
+    # inf == inf counts as equal; inf - inf gives nan otherwise
+    same_inf = np.isinf(got_f) & np.isinf(want_f) & (np.sign(got_f) == np.sign(want_f))
+    diff = np.where(same_inf, 0.0, diff)
+    diff = np.where(nan_mismatch, np.inf, diff)
+    tolerance = atol + rtol * np.abs(np.where(np.isfinite(want_f), want_f, 0.0))
+    bad_mask = ~(diff <= tolerance)
+    if not np.any(bad_mask):
+        return
+    bad = np.argwhere(bad_mask)
+    index = tuple(int(i) for i in bad[0])
+    finite = np.where(np.isfinite(diff), diff, -1.0)
+    max_abs = float(np.max(diff))
+    rel = diff / np.maximum(np.abs(want_f), 1e-12)
+    max_rel = float(np.max(np.where(np.isfinite(rel), rel, np.inf)))
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(finite)), diff.shape)) if diff.ndim else ()
+    where = f"index {index}" if index else "the value"
+    lines = [
+        f"{name}: {len(bad)} of {want.size} elements differ "
+        f"(tolerance atol={atol:g}, rtol={rtol:g})",
+        f"  first difference at {where}: got {_fmt(float(got_f[index]))}, "
+        f"expected {_fmt(float(want_f[index]))}",
+        f"  max abs diff {_fmt(max_abs)}"
+        + (f" at index {worst}" if worst and not math.isinf(max_abs) else "")
+        + f", max rel diff {_fmt(max_rel)}",
+    ]
+    raise AssertionError("\n".join(lines))
+
