@@ -21,6 +21,10 @@ from typing import Any
 
 EXERCISE_ROOT_ENV = "ARENA_EXERCISE_ROOT"
 
+# (exercise file, exception) for every exercise that failed to import in this process; the
+# runner's pytest plugin reads it to point the learner at the line that broke.
+load_failures: list[tuple[Path, BaseException]] = []
+
 
 class ExerciseFileMissing(ImportError):
     """The exercise file a check needs is not there (deleted or renamed by the learner)."""
@@ -47,9 +51,11 @@ def load_exercise(test_file: str | os.PathLike[str]) -> ModuleType:
     """
     path = exercise_path_for(test_file)
     if not path.is_file():
-        raise ExerciseFileMissing(
+        missing = ExerciseFileMissing(
             f"exercise file {path} is missing; run `arena reset {path.stem}` to restore it"
         )
+        load_failures.append((path, missing))
+        raise missing
     module_name = f"arena_exercise_{path.parent.name}_{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     assert spec is not None and spec.loader is not None
@@ -57,8 +63,9 @@ def load_exercise(test_file: str | os.PathLike[str]) -> ModuleType:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except BaseException:
+    except BaseException as error:
         sys.modules.pop(module_name, None)
+        load_failures.append((path, error))
         raise
     return module
 
