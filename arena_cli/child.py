@@ -47,10 +47,9 @@ class RunRequest:
 def pytest_args(request: RunRequest) -> list[str]:
     return [
         request.test_file,
+        "-q",
         "-p",
         "no:cacheprovider",
-        "-p",
-        "no:terminal",
         "-p",
         "no:warnings",
         "--import-mode=importlib",

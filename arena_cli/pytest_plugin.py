@@ -31,7 +31,9 @@ def _trim_output(text: str) -> str:
 
 
 def _short(text: str) -> str:
-    lines = text.strip().splitlines()
+    # pytest's introspection lines about objects ("+  where <function f at 0x...> = ex.f") only
+    # distract a learner; the values themselves stay.
+    lines = [line for line in text.strip().splitlines() if not (line.lstrip().startswith("+") and (" = <" in line or " at 0x" in line))]
     if len(lines) > MAX_MESSAGE_LINES:
         lines = lines[:MAX_MESSAGE_LINES] + [f"... ({len(lines) - MAX_MESSAGE_LINES} more lines)"]
     return "\n".join(lines)

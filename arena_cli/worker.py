@@ -71,7 +71,7 @@ def warm_pytest() -> None:
         os.dup2(devnull, 2)
         try:
             pytest.main(
-                [str(test), "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-o", "addopts=", "--rootdir", folder]
+                [str(test), "-q", "-p", "no:cacheprovider", "-p", "no:warnings", "-o", "addopts=", "--rootdir", folder]
             )
         finally:
             os.dup2(saved[0], 1)

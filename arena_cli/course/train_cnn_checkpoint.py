@@ -29,7 +29,7 @@ from arena_cli.course.cnn import (
 )
 
 SEED = 0
-EPOCHS = 12
+EPOCHS = 20
 BATCH_SIZE = 64
 LR = 3e-3
 WEIGHT_DECAY = 1e-4

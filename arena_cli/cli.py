@@ -1,0 +1,378 @@
+"""The `arena` command line: each command loads, calls the core, renders, exits with a code.
+
+Exit codes: 0 success, 1 the checks fail / something is pending, 2 bad input (unknown name,
+malformed manifest, no workspace), 130 interrupted. Known errors become one line on stderr.
+Commands that only read (list, hint, read) never import torch.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Optional, TypeVar
+
+import typer
+from rich.console import Console
+
+from arena_cli import render
+from arena_cli.errors import ArenaError, UsageError
+from arena_cli.hints import read_levels
+from arena_cli.manifest import Exercise, Manifest, load_manifest
+from arena_cli.progress import Progress, Tally, current_exercise, record_result, reveal_hint, select
+from arena_cli.state import ensure_gitignored, load_state, update_state
+from arena_cli.workspace import find_workspace
+
+app = typer.Typer(
+    name="arena",
+    help="An offline course in deep learning and mechanistic interpretability. Run `arena` to start.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+dev_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True, pretty_exceptions_enable=False)
+zoo_dev_app = typer.Typer(help="Reproduce the model zoo's checkpoints.", no_args_is_help=True, pretty_exceptions_enable=False)
+app.add_typer(dev_app, name="dev")
+dev_app.add_typer(zoo_dev_app, name="zoo")
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def boundary(command: F) -> F:
+    """The one error boundary: a known error is one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except ArenaError as error:
+            err_console().print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            err_console().print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass
+class Course:
+    """What almost every command needs: the workspace, its manifest and the learner's progress."""
+
+    root: Path
+    manifest: Manifest
+    progress: Progress
+    notice: str | None
+    damaged: bool
+
+    def exercise(self, name: str | None) -> Exercise:
+        if name is None:
+            current = current_exercise(self.manifest, self.progress)
+            if current is None:
+                raise UsageError("every exercise is done; name one, e.g. `arena run einsum_trace`")
+            return current
+        found = self.manifest.get(name)
+        if found is None:
+            close = self.manifest.closest_names(name)
+            suggestion = f"; did you mean {' or '.join(close)}?" if close else "; `arena list` shows them all"
+            raise UsageError(f'no exercise is named "{name}"{suggestion}')
+        return found
+
+    def update(self, change: Callable[[Progress], Progress]) -> Progress:
+        self.progress = update_state(self.root, self.manifest, change)
+        return self.progress
+
+
+def load_course() -> Course:
+    root = find_workspace()
+    manifest = load_manifest(root)
+    loaded = load_state(root, manifest)
+    return Course(root, manifest, loaded.progress, loaded.notice, loaded.damaged)
+
+
+def announce(course: Course, out: Console) -> None:
+    """Tell the learner about a damaged progress file once, and rebuild it by re-checking."""
+    if course.notice:
+        err_console().print(f"[yellow]note:[/yellow] {course.notice}", markup=True)
+    if course.damaged:
+        from arena_cli.rebuild import rebuild_progress
+
+        progress = rebuild_progress(course.root, course.manifest, out)
+        course.progress = update_state(course.root, course.manifest, lambda _: progress)
+        course.damaged = False
+
+
+@app.callback(invoke_without_command=True)
+def default(ctx: typer.Context) -> None:
+    """With no command, `arena` starts `arena watch`."""
+    if ctx.invoked_subcommand is None:
+        watch(poll=False)
+
+
+@app.command()
+@boundary
+def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for WSL on /mnt, network drives).")) -> None:
+    """Re-run the current exercise's checks on every save. Keys: n h l r c x q."""
+    from arena_cli.watch import watch_loop
+
+    course = load_course()
+    ensure_gitignored(course.root)
+    out = console()
+    announce(course, out)
+    raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll))
+
+
+@app.command("list")
+@boundary
+def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table.")) -> None:
+    """Every exercise, grouped by section, with your progress."""
+    course = load_course()
+    if course.notice:
+        err_console().print(f"[yellow]note:[/yellow] {course.notice} Run `arena verify` to rebuild it.", markup=True)
+    if as_json:
+        print(json.dumps(render.list_json(course.manifest, course.progress, course.root), indent=2))
+        return
+    console().print(render.list_view(course.manifest, course.progress))
+
+
+@app.command()
+@boundary
+def hint(
+    name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
+    show_all: bool = typer.Option(False, "--all", help="Show every level at once."),
+) -> None:
+    """Reveal one more hint level for an exercise each time you ask."""
+    course = load_course()
+    exercise = course.exercise(name)
+    levels = read_levels(course.root / exercise.hint_path)
+    if not levels:
+        raise ArenaError(f"{exercise.hint_path} has no hints; restore it with `git checkout {exercise.hint_path}`")
+    if show_all:
+        progress = course.update(lambda p: _reveal_all(p, exercise.name, len(levels)))
+        shown = progress.hint_level(exercise.name)
+    else:
+        level_box: list[int] = []
+
+        def change(progress: Progress) -> Progress:
+            new, level = reveal_hint(progress, exercise.name, len(levels))
+            level_box.append(level)
+            return new
+
+        course.update(change)
+        shown = level_box[-1]
+    console().print(render.hint_view(exercise, levels, shown))
+
+
+def _reveal_all(progress: Progress, name: str, total: int) -> Progress:
+    return replace(progress, hints={**progress.hints, name: total})
+
+
+def _runner(course: Course, *, warm: bool):
+    from arena_cli.runner import make_runner
+
+    return make_runner(course.root, warm=warm)
+
+
+@app.command()
+@boundary
+def run(
+    name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
+) -> None:
+    """Run one exercise's checks once. Exit code 0 if they pass, 1 if not."""
+    course = load_course()
+    exercise = course.exercise(name)
+    out = console()
+    runner = _runner(course, warm=False)
+    try:
+        result = runner.run(exercise)
+    finally:
+        runner.close()
+    course.update(lambda p: select(record_result(p, exercise.name, result.passed), exercise.name))
+    out.print(render.exercise_heading(exercise, course.manifest))
+    out.print(render.result_view(result))
+    raise typer.Exit(0 if result.passed else 1)
+
+
+@app.command()
+@boundary
+def verify() -> None:
+    """Check every exercise in course order and update your progress. Exit 1 while any is pending."""
+    course = load_course()
+    out = console()
+    if course.notice:
+        err_console().print(f"[yellow]note:[/yellow] {course.notice}", markup=True)
+    runner = _runner(course, warm=True)
+    failed = 0
+    try:
+        for exercise in course.manifest.exercises:
+            result = runner.run(exercise)
+            course.update(lambda p, e=exercise, r=result: record_result(p, e.name, r.passed))
+            failed += not result.passed
+            out.print(render.verify_line(exercise, result))
+    finally:
+        runner.close()
+    total = len(course.manifest.exercises)
+    out.print(render.progress_bar(Tally(total - failed, total)))
+    if failed:
+        out.print(f"{failed} of {total} exercises still pending.")
+        raise typer.Exit(1)
+    out.print(course.manifest.final_message)
+
+
+@app.command()
+@boundary
+def reset(
+    name: str = typer.Argument(..., help="Exercise to restore."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Restore an exercise file to its original; your version is kept in .arena/backups/."""
+    from arena_cli.files import reset as reset_file
+
+    course = load_course()
+    exercise = course.exercise(name)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"`arena reset {exercise.name}` needs confirmation; add --yes to reset without asking")
+        if not typer.confirm(f"Restore {exercise.path} to the original? Your version will be backed up", default=False):
+            raise typer.Exit(1)
+    saved = reset_file(course.root, exercise)
+    course.update(lambda p: record_result(p, exercise.name, False))
+    out = console()
+    if saved:
+        out.print(f"Restored {exercise.path}. Your version is saved as {saved.relative_to(course.root)}")
+    else:
+        out.print(f"Restored {exercise.path} (there was no file to back up).")
+
+
+@app.command()
+@boundary
+def solution(
+    name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
+    force: bool = typer.Option(False, "--force", help="Show it even though the exercise is not done."),
+) -> None:
+    """Show the reference solution of an exercise you have finished."""
+    course = load_course()
+    exercise = course.exercise(name)
+    if not (force or course.progress.is_done(exercise.name)):
+        raise UsageError(
+            f"{exercise.name} is not done yet; finish it first (or `arena solution {exercise.name} --force`)"
+        )
+    path = course.root / exercise.solution_path
+    console().print(render.solution_view(path.read_text(encoding="utf-8"), exercise.solution_path))
+
+
+@app.command()
+@boundary
+def read(section: Optional[str] = typer.Argument(None, help="Section id or title number, e.g. 00_tensors or 0.0.")) -> None:
+    """Read a section's introduction (default: the current exercise's section)."""
+    course = load_course()
+    if section is None:
+        here = current_exercise(course.manifest, course.progress)
+        chosen = course.manifest.section(here.section) if here else course.manifest.sections[0]
+    else:
+        chosen = course.manifest.section(section) or next(
+            (s for s in course.manifest.sections if s.title.split()[0] == section), None
+        )
+        if chosen is None:
+            ids = ", ".join(s.id for s in course.manifest.sections)
+            raise UsageError(f'no section "{section}"; sections: {ids}')
+    assert chosen is not None
+    page = course.root / chosen.reading
+    console().print(render.reading_view(page.read_text(encoding="utf-8")))
+
+
+@app.command()
+@boundary
+def doctor() -> None:
+    """Check this machine: Python, torch, CUDA, TransformerLens, workspace, offline readiness."""
+    from arena_cli.doctor import diagnose, doctor_view
+
+    checks = diagnose()
+    console().print(doctor_view(checks))
+    raise typer.Exit(0 if all(c.ok for c in checks) else 1)
+
+
+@app.command()
+@boundary
+def zoo() -> None:
+    """The model zoo: the small trained models chapter 1 studies."""
+    from arena_cli.zoo_view import zoo_view
+
+    console().print(zoo_view())
+
+
+@dev_app.command("sync")
+@boundary
+def dev_sync() -> None:
+    """Generate every exercises/ file from its solution."""
+    from arena_cli.authoring import sync
+
+    root = find_workspace()
+    changes = sync(root)
+    for change in changes:
+        print(("created " if change.created else "updated ") + str(change.exercise.relative_to(root)))
+    print(f"{len(changes)} exercise file(s) written" if changes else "every exercise file is up to date")
+
+
+@dev_app.command("check")
+@boundary
+def dev_check(
+    only: Optional[str] = typer.Option(None, "--section", help="Check one section only."),
+    quick: bool = typer.Option(False, "--quick", help="Skip running the checks (files, sync, hints only)."),
+) -> None:
+    """Verify the whole course: manifest, files, sync, hints, stubs fail, solutions pass."""
+    from arena_cli.devcheck import run_dev_check
+
+    root = find_workspace()
+    problems = run_dev_check(root, console(), section=only, run_checks=not quick)
+    raise typer.Exit(1 if problems else 0)
+
+
+@dev_app.command("bench")
+@boundary
+def dev_bench(
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    runs: int = typer.Option(10, "--runs", min=3, help="Runs per measurement."),
+) -> None:
+    """Measure save-to-verdict latency (warm worker vs cold pytest), CLI start-up, worker memory."""
+    from arena_cli.bench import bench_view, run_bench
+
+    figures = run_bench(find_workspace(), runs=runs)
+    if as_json:
+        print(json.dumps(figures, indent=2))
+    else:
+        console().print(bench_view(figures))
+
+
+@zoo_dev_app.command("train")
+@boundary
+def dev_zoo_train(
+    name: str = typer.Argument(..., help="Model to retrain."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the checkpoint here instead of the shipped location."),
+) -> None:
+    """Retrain a zoo model from scratch with its seeded script."""
+    from arena_cli import zoo as zoo_module
+
+    try:
+        metrics = zoo_module.train(name, device=device, out=out)
+    except zoo_module.ZooError as error:
+        raise ArenaError(str(error)) from None
+    print(json.dumps(metrics, indent=2, default=str))
+
+
+def main() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    app()

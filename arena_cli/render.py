@@ -1,0 +1,217 @@
+"""Pure functions from results and progress to Rich renderables (tested as text)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from arena_cli.manifest import Exercise, Manifest
+from arena_cli.progress import Progress, Tally, current_exercise, tally
+from arena_cli.results import RunResult, Status, TestOutcome
+
+MAX_FAILURES_SHOWN = 4
+BAR_WIDTH = 30
+
+
+def progress_bar(count: Tally, *, label: str = "Progress", width: int = BAR_WIDTH) -> Text:
+    filled = round(width * count.fraction)
+    text = Text(f"{label} ")
+    text.append("#" * filled, style="green")
+    text.append("-" * (width - filled), style="dim")
+    text.append(f" {count.done}/{count.total} ({count.fraction:.0%})")
+    return text
+
+
+def difficulty_stars(level: int) -> str:
+    return "*" * level + "." * (5 - level)
+
+
+def exercise_heading(exercise: Exercise, manifest: Manifest) -> Text:
+    section = manifest.section(exercise.section)
+    text = Text()
+    text.append(exercise.name, style="bold")
+    text.append(f"  ({section.title if section else exercise.section}, difficulty {exercise.difficulty}/5, ~{exercise.minutes} min)", style="dim")
+    text.append(f"\n{exercise.path}", style="cyan")
+    return text
+
+
+def _failure(test: TestOutcome) -> RenderableType:
+    lines = Text()
+    lines.append("x ", style="red bold")
+    lines.append(test.name, style="bold")
+    if test.location:
+        lines.append(f"  {test.location}", style="cyan")
+    lines.append("\n")
+    lines.append(test.message.rstrip() + "\n")
+    if test.output.strip():
+        lines.append("your code printed:\n", style="dim")
+        lines.append(test.output.rstrip() + "\n", style="dim")
+    return lines
+
+
+def result_view(result: RunResult) -> RenderableType:
+    """What a run found: the verdict, then what to fix, each with a path:line to open."""
+    parts: list[RenderableType] = []
+    total = len(result.tests)
+    passed = sum(t.passed for t in result.tests)
+    timing = f"{result.wall_time:.2f} s"
+    if result.status is Status.PASSED:
+        parts.append(Text(f"PASSED  all {total} checks of {result.exercise} pass ({timing})", style="green bold"))
+        return Group(*parts)
+    if result.status is Status.FAILED and result.not_started:
+        message = result.tests[0].message
+        where = result.tests[0].location
+        text = Text("NOT STARTED  ", style="yellow bold")
+        text.append(f"{result.exercise}: replace each `raise NotImplementedError` with your code.\n")
+        if where:
+            text.append(f"first one: {where}  ", style="cyan")
+        text.append(message)
+        return text
+    if result.status is Status.FAILED:
+        parts.append(Text(f"FAILED  {total - passed} of {total} checks of {result.exercise} fail ({timing})", style="red bold"))
+        failures = result.failures
+        counts = Counter((t.message, t.location) for t in failures)
+        shown = 0
+        seen: set[tuple[str, object]] = set()
+        for test in failures:
+            key = (test.message, test.location)
+            if key in seen:
+                continue
+            seen.add(key)
+            if shown == MAX_FAILURES_SHOWN:
+                break
+            shown += 1
+            parts.append(_failure(test))
+            if counts[key] > 1:
+                parts.append(Text(f"  (and {counts[key] - 1} more checks with the same message)", style="dim"))
+        hidden = len(counts) - shown
+        if hidden > 0:
+            parts.append(Text(f"... and {hidden} more kinds of failure; fix these first", style="dim"))
+        return Group(*parts)
+    titles = {
+        Status.BROKEN: "BROKEN  the exercise could not be loaded",
+        Status.TIMEOUT: "TIMEOUT",
+        Status.CRASHED: "CRASHED",
+        Status.MISSING: "MISSING",
+        Status.CANCELLED: "CANCELLED",
+    }
+    text = Text(titles[result.status] + "\n", style="red bold")
+    if result.location:
+        text.append(f"{result.location}  ", style="cyan")
+    text.append(result.message.rstrip() + "\n")
+    if result.output.strip() and result.status is not Status.BROKEN:
+        text.append("output:\n", style="dim")
+        text.append(result.output.rstrip()[-1500:] + "\n", style="dim")
+    return text
+
+
+def status_mark(exercise: Exercise, progress: Progress, current: Exercise | None) -> Text:
+    if progress.is_done(exercise.name):
+        return Text("done", style="green")
+    if current is not None and exercise.name == current.name:
+        return Text("> current", style="yellow bold")
+    return Text("pending", style="dim")
+
+
+def list_view(manifest: Manifest, progress: Progress) -> RenderableType:
+    current = current_exercise(manifest, progress)
+    parts: list[RenderableType] = []
+    for section in manifest.sections:
+        exercises = manifest.exercises_in(section.id)
+        if not exercises:
+            continue
+        table = Table(title=None, show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+        table.add_column("status", min_width=9)
+        table.add_column("exercise")
+        table.add_column("difficulty")
+        table.add_column("min", justify="right")
+        table.add_column("file", style="cyan")
+        for exercise in exercises:
+            table.add_row(
+                status_mark(exercise, progress, current),
+                exercise.name,
+                difficulty_stars(exercise.difficulty),
+                str(exercise.minutes),
+                str(exercise.path),
+            )
+        parts.append(Rule(Text(section.title, style="bold"), align="left"))
+        parts.append(progress_bar(tally(manifest, progress, section.id), label="section"))
+        parts.append(table)
+    parts.append(Text(""))
+    parts.append(progress_bar(tally(manifest, progress), label="course "))
+    return Group(*parts)
+
+
+def list_json(manifest: Manifest, progress: Progress, root: Path) -> list[dict]:
+    current = current_exercise(manifest, progress)
+    return [
+        {
+            "name": e.name,
+            "section": e.section,
+            "path": str(e.path),
+            "absolute_path": str(root / e.path),
+            "done": progress.is_done(e.name),
+            "current": current is not None and e.name == current.name,
+            "difficulty": e.difficulty,
+            "minutes": e.minutes,
+            "hint_levels_revealed": progress.hint_level(e.name),
+        }
+        for e in manifest.exercises
+    ]
+
+
+def hint_view(exercise: Exercise, levels: list[str], shown: int) -> RenderableType:
+    """The first `shown` hint levels, the newest last."""
+    shown = max(1, min(shown, len(levels)))
+    parts: list[RenderableType] = []
+    for index in range(shown):
+        title = f"hint {index + 1}/{len(levels)} for {exercise.name}"
+        parts.append(Panel(Markdown(levels[index]), title=title, title_align="left", border_style="yellow" if index + 1 == shown else "dim"))
+    if shown < len(levels):
+        parts.append(Text("Ask again for the next level.", style="dim"))
+    else:
+        parts.append(Text("That was the last hint. `arena solution` shows the reference once the exercise passes.", style="dim"))
+    return Group(*parts)
+
+
+def reading_view(text: str) -> RenderableType:
+    return Markdown(text)
+
+
+def solution_view(source: str, path: Path) -> RenderableType:
+    return Group(Text(str(path), style="cyan"), Syntax(source, "python", line_numbers=True, word_wrap=False))
+
+
+def message_panel(text: str, *, title: str, style: str = "blue") -> RenderableType:
+    return Panel(Text(text), title=title, title_align="left", border_style=style)
+
+
+def verify_line(exercise: Exercise, result: RunResult) -> Text:
+    mark, style = ("ok  ", "green") if result.passed else ("FAIL", "red")
+    line = Text(f"{mark} ", style=style)
+    line.append(f"{exercise.name:<32}")
+    if not result.passed:
+        detail = {Status.FAILED: f"{len(result.failures)} of {len(result.tests)} checks fail"}.get(result.status, result.status.value)
+        if result.not_started:
+            detail = "not started"
+        line.append(f" {detail}", style="dim")
+    return line
+
+
+KEYS_HELP = "n next  h hint  l list  r re-run  c check all  x reset  q quit"
+
+
+def watch_footer(manifest: Manifest, progress: Progress, note: str = "") -> RenderableType:
+    parts: list[RenderableType] = [Rule(style="dim"), progress_bar(tally(manifest, progress), label="course")]
+    if note:
+        parts.append(Text(note, style="yellow"))
+    parts.append(Text(KEYS_HELP, style="dim"))
+    return Group(*parts)

@@ -1,0 +1,71 @@
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+MATMUL_BUILTINS = ("torch.matmul", "torch.mm", "torch.bmm", "torch.Tensor.__matmul__", "torch.Tensor.matmul", "torch.Tensor.mm", "torch.Tensor.bmm")
+
+
+def scores_by_matmul(q, k):
+    """Queries [batch, head, q_pos, d] times keys transposed [batch, head, d, k_pos]."""
+    return torch.matmul(q.permute(0, 2, 1, 3), k.permute(0, 2, 3, 1))
+
+
+@PROPERTY
+@given(m=st.integers(1, 5), n=st.integers(1, 5), p=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_matmul_matches_torch_mm(m, n, p, seed):
+    gen = torch.Generator().manual_seed(seed)
+    a, b = torch.randn(m, n, generator=gen), torch.randn(n, p, generator=gen)
+    assert_close(ex.matmul(a, b), torch.mm(a, b), atol=1e-5, rtol=1e-4, name=f"matmul of {m}x{n} and {n}x{p}")
+
+
+@PROPERTY
+@given(batch=st.integers(1, 3), m=st.integers(1, 4), n=st.integers(1, 4), p=st.integers(1, 4), seed=st.integers(0, 2**16))
+def test_batched_matmul_matches_torch_bmm(batch, m, n, p, seed):
+    gen = torch.Generator().manual_seed(seed)
+    a, b = torch.randn(batch, m, n, generator=gen), torch.randn(batch, n, p, generator=gen)
+    assert_close(ex.batched_matmul(a, b), torch.bmm(a, b), atol=1e-5, rtol=1e-4, name=f"batched_matmul of {batch} x ({m}x{n} @ {n}x{p})")
+
+
+@PROPERTY
+@given(
+    batch=st.integers(1, 2),
+    q_pos=st.integers(1, 4),
+    k_pos=st.integers(1, 4),
+    heads=st.integers(1, 3),
+    d_head=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+def test_attention_scores_match_permute_and_matmul(batch, q_pos, k_pos, heads, d_head, seed):
+    gen = torch.Generator().manual_seed(seed)
+    q = torch.randn(batch, q_pos, heads, d_head, generator=gen)
+    k = torch.randn(batch, k_pos, heads, d_head, generator=gen)
+    assert_close(
+        ex.attention_scores(q, k), scores_by_matmul(q, k), atol=1e-5, rtol=1e-4,
+        name=f"attention_scores, q {tuple(q.shape)}, k {tuple(k.shape)}",
+    )
+
+
+def test_attention_scores_rows_are_queries_and_columns_are_keys():
+    # 2 queries and 3 keys, so a transposed answer has the wrong shape; same positions count
+    # for both in the second check, so a transposed answer has the wrong values
+    gen = torch.Generator().manual_seed(1)
+    q, k = torch.randn(1, 2, 2, 4, generator=gen), torch.randn(1, 3, 2, 4, generator=gen)
+    assert_close(ex.attention_scores(q, k), scores_by_matmul(q, k), atol=1e-5, rtol=1e-4, name="scores of 2 queries against 3 keys")
+    k_same = torch.randn(1, 2, 2, 4, generator=gen)
+    assert_close(ex.attention_scores(q, k_same), scores_by_matmul(q, k_same), atol=1e-5, rtol=1e-4, name="scores of 2 queries against 2 keys")
+
+
+def test_uses_einsum_not_a_matmul_builtin(forbid):
+    gen = torch.Generator().manual_seed(0)
+    a, b = torch.randn(2, 3, 4, generator=gen), torch.randn(2, 4, 5, generator=gen)
+    q, k = torch.randn(1, 3, 2, 4, generator=gen), torch.randn(1, 5, 2, 4, generator=gen)
+    expected = torch.mm(a[0], b[0]), torch.bmm(a, b), scores_by_matmul(q, k)
+    forbid(*MATMUL_BUILTINS)
+    assert_close(ex.matmul(a[0], b[0]), expected[0], atol=1e-5, rtol=1e-4, name="matmul")
+    assert_close(ex.batched_matmul(a, b), expected[1], atol=1e-5, rtol=1e-4, name="batched_matmul")
+    assert_close(ex.attention_scores(q, k), expected[2], atol=1e-5, rtol=1e-4, name="attention_scores")

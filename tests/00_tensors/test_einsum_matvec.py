@@ -1,0 +1,50 @@
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+MATMUL_BUILTINS = ("torch.matmul", "torch.mv", "torch.mm", "torch.bmm", "torch.Tensor.__matmul__", "torch.Tensor.matmul", "torch.Tensor.mv")
+
+
+@PROPERTY
+@given(m=st.integers(1, 6), n=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_matvec_matches_torch_mv(m, n, seed):
+    gen = torch.Generator().manual_seed(seed)
+    mat, vec = torch.randn(m, n, generator=gen), torch.randn(n, generator=gen)
+    assert_close(ex.matvec(mat, vec), torch.mv(mat, vec), atol=1e-5, rtol=1e-4, name=f"matvec of a {m}x{n} matrix")
+
+
+@PROPERTY
+@given(batch=st.integers(1, 4), m=st.integers(1, 5), n=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_batched_matvec_matches_torch_bmm(batch, m, n, seed):
+    gen = torch.Generator().manual_seed(seed)
+    mats, vecs = torch.randn(batch, m, n, generator=gen), torch.randn(batch, n, generator=gen)
+    expected = torch.bmm(mats, vecs.unsqueeze(-1)).squeeze(-1)
+    assert_close(ex.batched_matvec(mats, vecs), expected, atol=1e-5, rtol=1e-4, name=f"batched_matvec of {batch} {m}x{n} matrices")
+
+
+def test_matvec_sums_along_rows_not_columns():
+    # a square, non-symmetric matrix: summing over the wrong index gives the right shape and wrong values
+    mat = torch.tensor([[1.0, 2.0], [30.0, 40.0]])
+    vec = torch.tensor([1.0, 10.0])
+    assert_close(ex.matvec(mat, vec), torch.mv(mat, vec), name="matvec([[1, 2], [30, 40]], [1, 10])")
+
+
+def test_batched_matvec_pairs_each_matrix_with_its_own_vector():
+    mats = torch.stack([torch.eye(3), 2 * torch.eye(3)])
+    vecs = torch.tensor([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
+    assert_close(ex.batched_matvec(mats, vecs), torch.bmm(mats, vecs.unsqueeze(-1)).squeeze(-1), name="batched_matvec([I, 2I], vecs)")
+
+
+def test_uses_einsum_not_a_matmul_builtin(forbid):
+    gen = torch.Generator().manual_seed(0)
+    mats, vecs = torch.randn(2, 3, 4, generator=gen), torch.randn(2, 4, generator=gen)
+    expected_single = torch.mv(mats[0], vecs[0])
+    expected_batched = torch.bmm(mats, vecs.unsqueeze(-1)).squeeze(-1)
+    forbid(*MATMUL_BUILTINS)
+    assert_close(ex.matvec(mats[0], vecs[0]), expected_single, atol=1e-5, rtol=1e-4, name="matvec")
+    assert_close(ex.batched_matvec(mats, vecs), expected_batched, atol=1e-5, rtol=1e-4, name="batched_matvec")

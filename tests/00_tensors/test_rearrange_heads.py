@@ -1,0 +1,46 @@
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+shapes = dict(
+    batch=st.integers(1, 3),
+    pos=st.integers(1, 5),
+    n_heads=st.integers(1, 4),
+    d_head=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+)
+
+
+@PROPERTY
+@given(**shapes)
+def test_split_heads_matches_numpy_reshape_and_transpose(batch, pos, n_heads, d_head, seed):
+    x = torch.randn(batch, pos, n_heads * d_head, generator=torch.Generator().manual_seed(seed))
+    expected = x.numpy().reshape(batch, pos, n_heads, d_head).transpose(0, 2, 1, 3)
+    assert_close(ex.split_heads(x, n_heads), expected, name=f"split_heads of shape {tuple(x.shape)}, {n_heads} heads")
+
+
+@PROPERTY
+@given(**shapes)
+def test_merge_heads_matches_numpy_transpose_and_reshape(batch, pos, n_heads, d_head, seed):
+    z = torch.randn(batch, n_heads, pos, d_head, generator=torch.Generator().manual_seed(seed))
+    expected = z.numpy().transpose(0, 2, 1, 3).reshape(batch, pos, n_heads * d_head)
+    assert_close(ex.merge_heads(z), expected, name=f"merge_heads of shape {tuple(z.shape)}")
+
+
+def test_head_h_owns_entries_h_times_d_head_onwards():
+    # batch 2, pos 3, 4 heads of size 5: every entry distinct, so any mix-up shows
+    x = torch.arange(2 * 3 * 20, dtype=torch.float32).reshape(2, 3, 20)
+    z = ex.split_heads(x, 4)
+    assert tuple(z.shape) == (2, 4, 3, 5), f"expected shape [batch, head, pos, d_head] = (2, 4, 3, 5), got {tuple(z.shape)}"
+    for head in range(4):
+        assert_close(z[1, head, 2], x[1, 2, head * 5 : (head + 1) * 5], name=f"head {head} at batch 1, position 2")
+
+
+def test_merge_heads_undoes_split_heads():
+    x = torch.randn(2, 7, 12, generator=torch.Generator().manual_seed(0))
+    assert_close(ex.merge_heads(ex.split_heads(x, 3)), x, name="merge_heads(split_heads(x, 3))")

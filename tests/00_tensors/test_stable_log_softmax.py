@@ -1,0 +1,62 @@
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+SOFTMAX_BUILTINS = (
+    "torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax", "torch.special.softmax",
+    "torch.log_softmax", "torch.Tensor.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax",
+    "torch.logsumexp", "torch.Tensor.logsumexp", "torch.special.logsumexp",
+)
+
+
+@PROPERTY
+@given(
+    batch=st.lists(st.integers(1, 4), min_size=0, max_size=2),
+    n=st.integers(1, 8),
+    scale=st.sampled_from([0.1, 1.0, 30.0, 300.0]),
+    offset=st.floats(-1000.0, 1000.0),
+    seed=st.integers(0, 2**16),
+)
+def test_matches_torch_log_softmax(batch, n, scale, offset, seed):
+    x = scale * torch.randn(*batch, n, generator=torch.Generator().manual_seed(seed)) + offset
+    assert_close(ex.log_softmax(x), torch.log_softmax(x, dim=-1), atol=1e-4, rtol=1e-5, name=f"log_softmax of shape {tuple(x.shape)}, values near {offset:.4g}")
+
+
+def test_very_negative_logits_stay_finite():
+    # the probability of the second class is exp(-1000): 0 in float32 and float64, so
+    # log(softmax(x)) gives -inf where the answer is -1000
+    x = torch.tensor([[0.0, -1000.0], [5.0, -200.0]])
+    assert_close(ex.log_softmax(x), torch.log_softmax(x, dim=-1), atol=1e-4, rtol=1e-6, name="log_softmax with very negative logits")
+    assert_close(ex.log_softmax(x.double()), torch.log_softmax(x.double(), dim=-1), name="log_softmax with very negative logits, float64")
+
+
+def test_large_logits_do_not_overflow():
+    x = torch.tensor([[1000.0, 1000.0, 998.0], [1000.0, -1000.0, 0.0]])
+    assert_close(ex.log_softmax(x), torch.log_softmax(x, dim=-1), atol=1e-4, rtol=1e-6, name="log_softmax of values around 1000")
+
+
+def test_log_softmax_is_taken_over_the_last_axis():
+    x = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
+    assert_close(ex.log_softmax(x), torch.log_softmax(x, dim=-1), name="log_softmax of a 3x5 matrix")
+    square = torch.randn(4, 4, generator=torch.Generator().manual_seed(1))
+    assert_close(ex.log_softmax(square), torch.log_softmax(square, dim=-1), name="log_softmax of a 4x4 matrix")
+
+
+# numpy warns while assert_close subtracts -inf from -inf; the comparison itself handles infinities
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract:RuntimeWarning")
+def test_masked_entries_stay_minus_infinity():
+    x = torch.tensor([[0.0, float("-inf"), 0.0]])
+    assert_close(ex.log_softmax(x), torch.log_softmax(x, dim=-1), name="log_softmax with a -inf (masked) entry")
+
+
+def test_does_not_call_a_softmax_builtin(forbid):
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
+    expected = torch.log_softmax(x, dim=-1)
+    forbid(*SOFTMAX_BUILTINS)
+    assert_close(ex.log_softmax(x), expected, name="log_softmax")

@@ -1,0 +1,43 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from arena_cli.course.transformer import Config, load_tl_weights, tl_model
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+CFG = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=1)
+
+
+def test_worked_example():
+    embed = ex.Embed(Config(d_vocab=3, d_model=2))
+    with torch.no_grad():
+        embed.W_E.copy_(torch.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]]))
+    expected = torch.tensor([[[3.0, 4.0], [1.0, 2.0], [3.0, 4.0]]])
+    assert_close(embed(torch.tensor([[2, 1, 2]])), expected, name="Embed of [[2, 1, 2]]")
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 7), (4, 16)], ids=["one_token", "small_batch", "full_context"])
+def test_matches_torch_embedding(shape):
+    torch.manual_seed(shape[1])
+    embed = ex.Embed(CFG)
+    tokens = torch.randint(0, CFG.d_vocab, shape)
+    assert_close(embed(tokens), F.embedding(tokens, embed.W_E), name=f"Embed of tokens of shape {shape}")
+
+
+def test_uses_the_last_token_ids_too():
+    # ids 0 and d_vocab - 1 are the easiest to get wrong with an off-by-one
+    torch.manual_seed(0)
+    embed = ex.Embed(CFG)
+    tokens = torch.tensor([[0, CFG.d_vocab - 1, 0, CFG.d_vocab - 1]])
+    assert_close(embed(tokens), F.embedding(tokens, embed.W_E), name="Embed of ids 0 and d_vocab - 1")
+
+
+def test_matches_transformer_lens():
+    bridge = tl_model(CFG, seed=4)
+    embed = load_tl_weights(ex.Embed(CFG), bridge.embed)
+    torch.manual_seed(2)
+    tokens = torch.randint(0, CFG.d_vocab, (3, 10))
+    _, cache = bridge.run_with_cache(tokens)
+    assert_close(embed(tokens), cache["hook_embed"], name="your Embed vs TransformerLens's hook_embed")

@@ -1,0 +1,63 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from arena_cli.course.transformer import Config, load_tl_weights, tl_model
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+CFG = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=2)
+
+
+def random_layernorm(cfg: Config, seed: int):
+    torch.manual_seed(seed)
+    ln = ex.LayerNorm(cfg)
+    with torch.no_grad():
+        ln.w.copy_(1 + 0.5 * torch.randn(cfg.d_model))
+        ln.b.copy_(torch.randn(cfg.d_model))
+    return ln
+
+
+@pytest.mark.parametrize(
+    "shape", [(1, 1, 32), (2, 5, 32), (3, 16, 32)], ids=["one_position", "small_batch", "full_context"]
+)
+def test_matches_torch_layer_norm(shape):
+    ln = random_layernorm(CFG, seed=shape[1])
+    x = 3 * torch.randn(shape) + 1
+    expected = F.layer_norm(x, (CFG.d_model,), ln.w, ln.b, eps=CFG.layer_norm_eps)
+    assert_close(ln(x), expected, atol=1e-5, rtol=1e-4, name="LayerNorm output")
+
+
+def test_variance_is_biased():
+    # with d_model = 4, dividing by 3 instead of 4 changes the output by 15 %
+    cfg = Config(d_model=4)
+    ln = ex.LayerNorm(cfg)
+    x = torch.tensor([[[1.0, 2.0, 3.0, 6.0]]])
+    expected = F.layer_norm(x, (4,), eps=cfg.layer_norm_eps)
+    assert_close(ln(x), expected, atol=1e-5, rtol=1e-4, name="LayerNorm of [1, 2, 3, 6] (biased variance)")
+
+
+@pytest.mark.parametrize("eps", [1e-5, 1e-2], ids=["default_eps", "large_eps"])
+def test_eps_inside_square_root_on_nearly_constant_input(eps):
+    # the variance here (~1e-6) is smaller than eps: sqrt(var + eps) and sqrt(var) + eps differ a lot
+    cfg = Config(d_model=32, layer_norm_eps=eps)
+    ln = random_layernorm(cfg, seed=7)
+    torch.manual_seed(0)
+    x = 0.1 + 1e-3 * torch.randn(2, 3, 32)
+    expected = F.layer_norm(x, (32,), ln.w, ln.b, eps=eps)
+    assert_close(ln(x), expected, atol=1e-4, rtol=1e-3, name=f"LayerNorm of a nearly constant input, eps={eps}")
+
+
+@pytest.mark.parametrize("hook", ["ln_final", "blocks.0.ln1", "blocks.1.ln2"])
+def test_matches_transformer_lens(hook):
+    bridge = tl_model(CFG, seed=3)
+    tl_ln = bridge.ln_final if hook == "ln_final" else bridge.blocks[int(hook[7])].get_submodule(hook[9:])
+    ln = load_tl_weights(ex.LayerNorm(CFG), tl_ln)
+    torch.manual_seed(1)
+    tokens = torch.randint(0, CFG.d_vocab, (2, 9))
+    _, cache = bridge.run_with_cache(tokens)
+    assert_close(
+        ln(cache[f"{hook}.hook_in"]), cache[f"{hook}.hook_out"], atol=1e-5, rtol=1e-4,
+        name=f"your LayerNorm vs TransformerLens's {hook}",
+    )

@@ -1,0 +1,7 @@
+"""Add two numbers."""
+
+
+def add(a: float, b: float) -> float:
+    # BEGIN SOLUTION: return the sum of a and b
+    return a + b
+    # END SOLUTION
