@@ -52,6 +52,8 @@ def pytest_args(request: RunRequest) -> list[str]:
         "no:cacheprovider",
         "-p",
         "no:warnings",
+        "-p",
+        "no:faulthandler",  # ours writes hangs and crashes to the run's stack file
         "--import-mode=importlib",
         "--rootdir",
         request.workspace,

@@ -143,9 +143,9 @@ def parse_manifest(data: dict[str, Any]) -> Manifest:
         where = f"section #{index}"
         if not isinstance(raw, dict):
             raise ManifestError(f"{MANIFEST_NAME}: {where}: must be a [[sections]] table")
-        _check_keys(raw, SECTION_KEYS, where)
         section_id = _require(raw, "id", str, where)
         where = f'section #{index} ("{section_id}")'
+        _check_keys(raw, SECTION_KEYS, where)
         if not SECTION_PATTERN.match(section_id):
             raise ManifestError(f"{MANIFEST_NAME}: {where}: id must use letters, digits and underscores only")
         if any(s.id == section_id for s in sections):

@@ -51,7 +51,7 @@ def describe_exception(error: BaseException) -> str:
         return f"ran out of memory: {str(error).splitlines()[0] if str(error) else 'MemoryError'} (the run's memory limit stops huge allocations)"
     if isinstance(error, SystemExit):
         return f"your code called sys.exit({error.code!r}); return a value instead"
-    if isinstance(error, EOFError):
+    if isinstance(error, EOFError) or (isinstance(error, OSError) and "reading from stdin" in str(error)):
         return "your code asked for input (input()), but checks run without a keyboard; remove the input() call"
     if isinstance(error, AssertionError):
         return _short(str(error)) or "assertion failed"

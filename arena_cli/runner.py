@@ -140,8 +140,6 @@ def interpret(exercise: Exercise, request: RunRequest, ended: ExitInfo, *, wall_
         except ValueError:
             name = f"signal {ended.signal}"
         message = f"the process running your code crashed with {name}"
-    elif ended.returncode in (3, 4):  # pytest's internal and usage errors
-        message = f"pytest could not run the checks (exit code {ended.returncode}); its output is below"
     else:
         message = (
             f"the process running your code exited with code {ended.returncode} before the checks finished; "

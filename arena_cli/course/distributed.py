@@ -382,7 +382,9 @@ def _rank_main(
         payload = pickle.dumps(("ok", result, time.time()))
         ok = True
     except BaseException as error:  # report everything, SystemExit included
-        text = "".join(traceback.format_exception(error))
+        # Skip this function's own frame: the report starts in the worker.
+        frames = error.__traceback__.tb_next if error.__traceback__ else None
+        text = "".join(traceback.format_exception(type(error), error, frames))
         payload = pickle.dumps(("error", text, time.time()))
     try:
         _write_atomically(job_dir / f"rank{rank}.pkl", payload)

@@ -1,0 +1,106 @@
+"""`arena doctor`: is this machine ready for the course, offline?"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def diagnose() -> list[Check]:
+    from arena_cli.errors import ArenaError
+    from arena_cli.workspace import find_workspace
+
+    checks = [
+        Check("python", sys.version_info >= (3, 11), f"{platform.python_version()} ({sys.executable})"),
+    ]
+    for package, needed in (("typer", None), ("rich", None), ("einops", None), ("jaxtyping", None), ("pytest", None), ("watchdog", None)):
+        version = _version(package)
+        checks.append(Check(package, version is not None, version or "missing: run `pip install -e .` in the course folder"))
+    torch_version = _version("torch")
+    if torch_version is None:
+        checks.append(Check("torch", False, "missing: `pip install torch` (the CPU build is enough)"))
+    else:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        device = f"CUDA: {torch.cuda.get_device_name(0)}" if cuda else "CUDA: not available, the CPU is used (fine for this course)"
+        checks.append(Check("torch", True, f"{torch_version}; {device}; {torch.get_num_threads()} CPU threads"))
+    tl_version = _version("transformer_lens")
+    tl_ok = tl_version is not None and tl_version.split(".")[0] == "4"
+    checks.append(Check("transformer_lens", tl_ok, tl_version or "missing: run `pip install -e .`" if tl_version is None else tl_version + ("" if tl_ok else " (this course needs 4.x)")))
+    try:
+        root = find_workspace()
+        try:
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".arena-doctor-"):
+                pass
+            checks.append(Check("workspace", True, f"{root} (writable)"))
+        except OSError as error:
+            checks.append(Check("workspace", False, f"{root} is not writable ({error.strerror}); progress cannot be saved"))
+        checks.append(_zoo_check())
+    except ArenaError as error:
+        checks.append(Check("workspace", False, str(error)))
+    offline = os.environ.get("HF_HUB_OFFLINE") == "1"
+    checks.append(
+        Check(
+            "offline",
+            True,
+            "HF_HUB_OFFLINE=1 is set" if offline else "checks run with HF_HUB_OFFLINE=1 and a socket guard; nothing is downloaded",
+        )
+    )
+    checks.append(_watch_check())
+    return checks
+
+
+def _zoo_check() -> Check:
+    try:
+        from arena_cli.zoo import catalogue
+    except ImportError:
+        return Check("model zoo", False, "arena_cli.zoo is missing from this installation")
+    entries = catalogue()
+    missing = [e.name for e in entries if e.size_bytes == 0]
+    if missing:
+        return Check("model zoo", False, f"missing checkpoints: {', '.join(missing)}; rebuild with `arena dev zoo train NAME`")
+    return Check("model zoo", True, f"{len(entries)} models present, all offline")
+
+
+def _watch_check() -> Check:
+    from watchdog.observers import Observer
+
+    cwd = os.getcwd()
+    slow_fs = cwd.startswith("/mnt/") and "microsoft" in platform.release().lower()
+    detail = f"file events via {Observer.__name__}"
+    if slow_fs:
+        return Check("watch", False, detail + "; WSL on /mnt sends no file events: use `arena watch --poll` or clone into your Linux home")
+    return Check("watch", True, detail + "; if saves are not noticed (network drives), use `arena watch --poll`")
+
+
+def doctor_view(checks: list[Check]) -> RenderableType:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column("")
+    table.add_column("check", style="bold")
+    table.add_column("detail")
+    for check in checks:
+        table.add_row(Text("ok", style="green") if check.ok else Text("!!", style="red bold"), check.name, check.detail)
+    return table

@@ -1,0 +1,167 @@
+"""The model zoo: small trained models that chapter 1 studies, shipped and reproducible offline.
+
+Each model is a TransformerLens native model (`TransformerBridge.boot_native`) with a shipped
+checkpoint in `arena_cli/zoo/checkpoints/`, its vocabulary and data generator, and a seeded
+training function that rebuilds the checkpoint on a CPU in minutes.
+
+    >>> from arena_cli import zoo
+    >>> model = zoo.load("induction")            # a TransformerBridge, eval mode, with a tokenizer
+    >>> logits, cache = model.run_with_cache(model.to_tokens("t1 t2 t3 t1 t2"))
+
+Importing this package is cheap (no torch): `catalogue()` lists the models for `arena zoo`.
+`load`, `train` and the model modules import torch when they are called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent / "checkpoints"
+
+
+class ZooError(Exception):
+    """A zoo model cannot be used: unknown name, missing or damaged checkpoint.
+
+    The message says what is wrong and what to do about it.
+    """
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """One model of the zoo, as `arena zoo` lists it."""
+
+    name: str
+    description: str  # what the model demonstrates
+    sections: tuple[str, ...]  # the course sections that use it
+    checkpoint: Path  # the shipped checkpoint file
+    size_bytes: int  # size of the checkpoint file(s) on disk; 0 if missing
+    n_params: int  # trainable parameters of the model
+
+
+@dataclass(frozen=True)
+class _Spec:
+    name: str
+    module: str  # arena_cli.zoo.<module> holds the definition and the training function
+    description: str
+    sections: tuple[str, ...]
+    config: dict[str, Any]  # the TransformerBridgeConfig fields (plain data, no torch)
+    extra_files: tuple[str, ...] = ()  # further shipped files (e.g. the grokking training history)
+
+
+# The model definitions live in the model modules; their configs are repeated here as plain data
+# so that listing the zoo needs no torch (tests/runner/test_zoo.py checks the two agree).
+_SPECS: dict[str, _Spec] = {
+    spec.name: spec
+    for spec in (
+        _Spec(
+            name="induction",
+            module="induction",
+            description=(
+                "2-layer attention-only model on random tokens with repeats: a layer-0 "
+                "previous-token head and a layer-1 induction head (K-composition)."
+            ),
+            sections=("1.2 TransformerLens & induction heads", "1.4 interpreting with SAEs"),
+            config=dict(
+                n_layers=2, d_model=64, n_heads=4, d_head=16, n_ctx=64, d_vocab=103,
+                attn_only=True, normalization_type="LN", act_fn="relu",
+            ),
+        ),
+    )
+}
+
+
+def names() -> tuple[str, ...]:
+    """The names of the zoo's models, in course order."""
+    return tuple(_SPECS)
+
+
+def _spec(name: str) -> _Spec:
+    try:
+        return _SPECS[name]
+    except KeyError:
+        known = ", ".join(_SPECS)
+        raise ZooError(f"unknown zoo model {name!r}; the zoo has: {known}") from None
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where the shipped checkpoint of `name` lives."""
+    return CHECKPOINT_DIR / f"{_spec(name).name}.pt"
+
+
+def count_params(config: dict[str, Any]) -> int:
+    """Trainable parameters of a TransformerLens native model with this config (pure arithmetic)."""
+    d, n_heads, d_head = config["d_model"], config["n_heads"], config["d_head"]
+    d_vocab = config["d_vocab"]
+    d_vocab_out = config.get("d_vocab_out", -1)
+    d_vocab_out = d_vocab_out if d_vocab_out > 0 else d_vocab
+    d_mlp = config.get("d_mlp") or 4 * d
+    norm = 2 * d if config.get("normalization_type", "LN") == "LN" else 0
+    attn = 4 * d * n_heads * d_head + 3 * n_heads * d_head + d
+    mlp = 0 if config.get("attn_only", False) else norm + 2 * d * d_mlp + d_mlp + d
+    per_layer = norm + attn + mlp
+    return d_vocab * d + config["n_ctx"] * d + config["n_layers"] * per_layer + norm + d * d_vocab_out
+
+
+def catalogue() -> list[ZooEntry]:
+    """Every zoo model with its checkpoint's size on disk; cheap (no torch import)."""
+    entries = []
+    for spec in _SPECS.values():
+        path = checkpoint_path(spec.name)
+        files = [path, *(CHECKPOINT_DIR / extra for extra in spec.extra_files)]
+        size = sum(f.stat().st_size for f in files if f.is_file())
+        entries.append(
+            ZooEntry(
+                name=spec.name,
+                description=spec.description,
+                sections=spec.sections,
+                checkpoint=path,
+                size_bytes=size,
+                n_params=count_params(spec.config),
+            )
+        )
+    return entries
+
+
+def model_module(name: str):
+    """The module that defines zoo model `name` (imports torch)."""
+    return importlib.import_module(f"{__name__}.{_spec(name).module}")
+
+
+def load(name: str, *, device: str = "cpu"):
+    """The trained zoo model `name` as a TransformerBridge in eval mode, with its tokenizer.
+
+    Works offline. Raises ZooError for an unknown name or a missing or damaged checkpoint.
+    """
+    _spec(name)
+    from arena_cli.zoo import _common
+
+    return _common.load_model(name, device=device)
+
+
+def train(
+    name: str, *, device: str = "cpu", out: Path | None = None, seed: int | None = None
+) -> dict[str, Any]:
+    """Retrain zoo model `name` from scratch and write its checkpoint.
+
+    `out` defaults to the shipped checkpoint path; `seed` defaults to the seed the shipped
+    checkpoint was trained with. Returns the measured metrics (also stored in the checkpoint).
+    """
+    module = model_module(name)
+    return module.train(device=device, out=out if out is not None else checkpoint_path(name), seed=seed)
+
+
+__all__ = [
+    "CHECKPOINT_DIR",
+    "ZooEntry",
+    "ZooError",
+    "catalogue",
+    "checkpoint_path",
+    "count_params",
+    "load",
+    "model_module",
+    "names",
+    "train",
+]

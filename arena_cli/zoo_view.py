@@ -1,0 +1,28 @@
+"""`arena zoo`: the table of zoo models (imports no torch)."""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+
+
+def human_size(size: int) -> str:
+    if size == 0:
+        return "missing"
+    return f"{size / 1024:.0f} KB" if size < 2**20 else f"{size / 2**20:.1f} MB"
+
+
+def zoo_view() -> RenderableType:
+    from arena_cli.zoo import catalogue
+
+    table = Table(title="The model zoo (trained by this project, shipped offline)", title_justify="left")
+    table.add_column("model", style="bold")
+    table.add_column("size", justify="right")
+    table.add_column("params", justify="right")
+    table.add_column("demonstrates")
+    table.add_column("used in")
+    for entry in catalogue():
+        size = Text(human_size(entry.size_bytes), style="red" if entry.size_bytes == 0 else "")
+        table.add_row(entry.name, size, f"{entry.n_params:,}", entry.description, ", ".join(entry.sections))
+    return table
