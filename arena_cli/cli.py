@@ -22,7 +22,7 @@ from arena_cli import render
 from arena_cli.errors import ArenaError, UsageError
 from arena_cli.hints import read_levels
 from arena_cli.manifest import Exercise, Manifest, load_manifest
-from arena_cli.progress import Progress, Tally, current_exercise, record_result, reveal_hint, select
+from arena_cli.progress import Progress, Tally, advance, current_exercise, record_result, reveal_hint, select
 from arena_cli.state import ensure_gitignored, load_state, update_state
 from arena_cli.workspace import find_workspace
 
@@ -199,7 +199,11 @@ def run(
         result = runner.run(exercise)
     finally:
         runner.close()
-    course.update(lambda p: select(record_result(p, exercise.name, result.passed), exercise.name))
+    def remember(progress: Progress) -> Progress:
+        progress = select(record_result(progress, exercise.name, result.passed), exercise.name)
+        return advance(course.manifest, progress) if result.passed else progress
+
+    course.update(remember)
     out.print(render.exercise_heading(exercise, course.manifest))
     out.print(render.result_view(result))
     raise typer.Exit(0 if result.passed else 1)

@@ -161,7 +161,6 @@ def missing_result(root: Path, exercise: Exercise) -> RunResult:
         exercise.name,
         Status.MISSING,
         message=f"{exercise.path} does not exist; `arena reset {exercise.name}` restores the original",
-        location=Location(str(exercise.path), 1),
     )
 
 

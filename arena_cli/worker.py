@@ -48,9 +48,14 @@ POLL_SECONDS = 0.05
 
 
 def preload() -> list[str]:
-    """Import what checks use; return the modules that failed (the runs will then pay for them)."""
+    """Import what checks use; return the modules that failed (the runs will then pay for them).
+
+    `ARENA_WORKER_PRELOAD` (comma-separated module names) replaces the list, e.g. for a course
+    whose checks need no torch."""
     failed = []
-    for name in PRELOAD:
+    override = os.environ.get("ARENA_WORKER_PRELOAD")
+    names = [n.strip() for n in override.split(",") if n.strip()] if override else PRELOAD
+    for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a missing optional module must not stop the worker

@@ -1,5 +1,7 @@
 """Shared by the checks of section 02_cnns.
 
+- every check runs torch on one thread (restored afterwards): the tensors here are tiny, and
+  on a busy machine several threads per process wait on each other far longer than they compute.
 - `forbid("torch.nn.functional.conv2d", ...)`: makes those functions raise for the rest of one
   test, so a check can say that the exercise's rules were not followed. Compute expected values
   with them *before* calling `forbid`.
@@ -21,6 +23,14 @@ import pytest
 import torch
 
 FALSE_FAILURE = 1e-9
+
+
+@pytest.fixture(autouse=True, scope="module")  # module: before the module-scoped training fixtures
+def one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def _resolve(dotted: str):

@@ -17,6 +17,9 @@ def course(tmp_path, monkeypatch) -> Path:
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns(".arena", "__pycache__"))
     sync(root)
     monkeypatch.setenv("ARENA_WORKSPACE", str(root))
+    monkeypatch.setenv("COLUMNS", "200")  # keep messages on one line for the assertions
+    # the fixture course's checks need no torch: a light worker keeps these tests fast
+    monkeypatch.setenv("ARENA_WORKER_PRELOAD", "pytest,arena_cli.testing,arena_cli.pytest_plugin")
     monkeypatch.chdir(root)
     return root
 
