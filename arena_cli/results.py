@@ -34,6 +34,8 @@ class Location:
 
 @dataclass(frozen=True)
 class TestOutcome:
+    __test__ = False  # not a pytest test class, despite the name
+
     name: str
     outcome: Outcome
     message: str = ""

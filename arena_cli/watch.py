@@ -61,7 +61,7 @@ class WatchSession:
         self.last_result: RunResult | None = None
         self.extra: RenderableType | None = None
         self.note = ""
-        self.reset_armed_until = 0.0
+        self.reset_armed_until: float | None = None  # a first x arms the reset until then
         self.batch_lines: list[Text] = []
         self.last_event_at: dict[str, float] = {}
         self.seen_stat: dict[str, tuple[float, int] | None] = {}
@@ -221,7 +221,7 @@ class WatchSession:
     def on_key(self, key: str, now: float) -> bool:
         exercise = self.current
         if key != "x":
-            self.reset_armed_until = 0.0
+            self.reset_armed_until = None
         if key == "q":
             return False
         if key == "n":
@@ -260,8 +260,8 @@ class WatchSession:
                 self.request_run(item, front=False, batch=True)
             self.draw()
         elif key == "x" and exercise is not None:
-            if now <= self.reset_armed_until:
-                self.reset_armed_until = 0.0
+            if self.reset_armed_until is not None and now <= self.reset_armed_until:
+                self.reset_armed_until = None
                 saved = reset_file(self.root, exercise)
                 self.save(lambda p: record_result(p, exercise.name, False))
                 where = f"; your version is saved as {saved.relative_to(self.root)}" if saved else ""

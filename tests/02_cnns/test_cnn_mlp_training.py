@@ -9,7 +9,7 @@ from arena_cli.testing import assert_close, load_exercise
 
 ex = load_exercise(__file__)
 
-CONFIG = ex.TrainConfig(epochs=5, batch_size=64, lr=3e-3, val_fraction=0.2, seed=0)
+CONFIG = ex.TrainConfig(epochs=5, batch_size=32, lr=1e-2, val_fraction=0.2, seed=0)
 
 
 # ---- the split ----------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+import pytest
+import torch
+
+from arena_cli.course.cnn import ResidualBlock, block_group_oracle, randomise_batch_norm
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+
+def make_group(n_blocks, in_feats, out_feats, stride, seed=0):
+    torch.manual_seed(seed)
+    group = ex.BlockGroup(n_blocks, in_feats, out_feats, stride)
+    randomise_batch_norm(group, torch.Generator().manual_seed(seed + 1))
+    return group
+
+
+@pytest.mark.parametrize(
+    "n_blocks, in_feats, out_feats, stride",
+    [(1, 4, 8, 2), (3, 4, 8, 2), (2, 6, 6, 1)],
+    ids=["one_block", "three_blocks_downsampling", "two_blocks_same_shape"],
+)
+def test_blocks_and_their_shapes(n_blocks, in_feats, out_feats, stride):
+    group = ex.BlockGroup(n_blocks, in_feats, out_feats, stride)
+    blocks = list(group.blocks)
+    assert len(blocks) == n_blocks, f"expected {n_blocks} blocks in self.blocks, got {len(blocks)}"
+    assert all(isinstance(b, ResidualBlock) for b in blocks), "self.blocks must hold ResidualBlocks from arena_cli.course.cnn"
+    state = group.state_dict()
+    first = state["blocks.0.left.0.weight"]
+    assert first.shape == (out_feats, in_feats, 3, 3), f"block 0's first conv: expected {(out_feats, in_feats, 3, 3)}, got {tuple(first.shape)}"
+    has_projection = stride != 1 or in_feats != out_feats
+    assert ("blocks.0.right.0.weight" in state) == has_projection, "block 0 projects its shortcut exactly when the shape changes"
+    for index in range(1, n_blocks):
+        weight = state[f"blocks.{index}.left.0.weight"]
+        assert weight.shape == (out_feats, out_feats, 3, 3), f"block {index}'s first conv: expected {(out_feats, out_feats, 3, 3)}, got {tuple(weight.shape)}"
+        assert f"blocks.{index}.right.0.weight" not in state, f"block {index} keeps the shape: its shortcut is the identity"
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train_mode", "eval_mode"])
+@pytest.mark.parametrize(
+    "n_blocks, in_feats, out_feats, stride",
+    [(1, 4, 8, 2), (3, 4, 8, 2), (2, 6, 6, 1)],
+    ids=["one_block", "three_blocks_downsampling", "two_blocks_same_shape"],
+)
+def test_forward_matches_functional_oracle(n_blocks, in_feats, out_feats, stride, training):
+    group = make_group(n_blocks, in_feats, out_feats, stride, seed=n_blocks).train(training)
+    x = torch.randn(2, in_feats, 6, 6, generator=torch.Generator().manual_seed(n_blocks))
+    expected = block_group_oracle(x, group.state_dict(), n_blocks, stride, training)
+    out = group(x)
+    assert out.shape == expected.shape, f"output shape: expected {tuple(expected.shape)}, got {tuple(out.shape)}"
+    assert_close(out, expected, atol=1e-4, name=f"BlockGroup({n_blocks}, {in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode")

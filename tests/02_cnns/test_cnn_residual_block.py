@@ -1,0 +1,72 @@
+import pytest
+import torch
+from torch import nn
+
+from arena_cli.course.cnn import randomise_batch_norm, residual_block_oracle
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+
+def batch_norm_shapes(prefix, features):
+    return {f"{prefix}.{name}": (features,) for name in ("weight", "bias", "running_mean", "running_var")} | {
+        f"{prefix}.num_batches_tracked": ()
+    }
+
+
+def expected_shapes(in_feats, out_feats, projection):
+    """The block's state dict as its docstring specifies it: name -> shape."""
+    shapes = {"left.0.weight": (out_feats, in_feats, 3, 3)}
+    shapes |= batch_norm_shapes("left.1", out_feats)
+    shapes["left.3.weight"] = (out_feats, out_feats, 3, 3)
+    shapes |= batch_norm_shapes("left.4", out_feats)
+    if projection:
+        shapes["right.0.weight"] = (out_feats, in_feats, 1, 1)
+        shapes |= batch_norm_shapes("right.1", out_feats)
+    return shapes
+
+
+def make_block(in_feats, out_feats, stride, seed=0):
+    torch.manual_seed(seed)
+    block = ex.ResidualBlock(in_feats, out_feats, stride)
+    randomise_batch_norm(block, torch.Generator().manual_seed(seed + 1))
+    return block
+
+
+@pytest.mark.parametrize(
+    "in_feats, out_feats, stride, projection",
+    [(8, 8, 1, False), (8, 16, 1, True), (8, 8, 2, True), (8, 16, 2, True)],
+    ids=["identity_shortcut", "more_channels", "stride_2", "more_channels_and_stride_2"],
+)
+def test_layer_names_and_shapes(in_feats, out_feats, stride, projection):
+    got = {name: tuple(t.shape) for name, t in ex.ResidualBlock(in_feats, out_feats, stride).state_dict().items()}
+    want = expected_shapes(in_feats, out_feats, projection)
+    assert sorted(got) == sorted(want), (
+        f"state_dict names: missing {sorted(set(want) - set(got))}, unexpected {sorted(set(got) - set(want))}"
+    )
+    for name, shape in want.items():
+        assert got[name] == shape, f"{name}: expected shape {shape}, got {got[name]}"
+
+
+def test_convolutions_have_no_bias_and_the_shortcut_is_an_identity_when_shapes_match():
+    block = ex.ResidualBlock(8, 8, 1)
+    assert isinstance(block.right, nn.Identity), f"right must be nn.Identity() here, got {type(block.right).__name__}"
+    convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
+    assert convs and all(m.bias is None for m in convs), "the convolutions take bias=False (batch norm follows them)"
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["train_mode", "eval_mode"])
+@pytest.mark.parametrize(
+    "in_feats, out_feats, stride, size",
+    [(6, 6, 1, 5), (4, 8, 1, 6), (6, 6, 2, 6), (4, 8, 2, 7)],
+    ids=["identity_shortcut", "more_channels", "stride_2", "more_channels_stride_2_odd_size"],
+)
+def test_forward_matches_functional_oracle(in_feats, out_feats, stride, size, training):
+    block = make_block(in_feats, out_feats, stride, seed=in_feats + stride)
+    block.train(training)
+    x = torch.randn(3, in_feats, size, size, generator=torch.Generator().manual_seed(size))
+    expected = residual_block_oracle(x, block.state_dict(), stride, training)
+    assert_close(
+        block(x), expected, atol=1e-4,
+        name=f"ResidualBlock({in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode on {tuple(x.shape)}",
+    )
