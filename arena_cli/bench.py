@@ -1,0 +1,201 @@
+"""`arena dev bench`: how fast is feedback, measured side by side in one run.
+
+For a plain tensor exercise and one whose checks use TransformerLens, on their reference
+solutions (so the checks do their real compute):
+- warm: a save through the real file watcher and watch loop to the verdict on the warm worker;
+- cold: `python -m pytest` of the same check file in a fresh interpreter;
+overhead = latency minus the time pytest reports for the checks themselves. Also the start-up of
+`arena list` and `arena hint` next to `python -c pass`, and the worker's resident memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from arena_cli.manifest import Exercise, Manifest, load_manifest
+from arena_cli.results import RunResult
+
+TARGETS = {
+    "warm_overhead_median_ms": 100.0,
+    "warm_overhead_p95_ms": 250.0,
+    "cold_over_warm_tl": 20.0,
+    "cli_start_ms": 250.0,
+    "worker_rss_mib": 1024.0,
+}
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"median_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "runs": len(ordered)}
+
+
+def pick_exercises(root: Path, manifest: Manifest) -> tuple[Exercise, Exercise | None]:
+    """A plain tensor exercise and the first one whose checks use TransformerLens."""
+
+    def uses_tl(exercise: Exercise) -> bool:
+        text = (root / exercise.test_path).read_text(encoding="utf-8")
+        return "transformer_lens" in text or "course.transformer" in text or "arena_cli.zoo" in text
+
+    plain = next((e for e in manifest.exercises if e.section.startswith("00") and not uses_tl(e)), manifest.exercises[0])
+    tl = next((e for e in manifest.exercises if uses_tl(e)), None)
+    return plain, tl
+
+
+def cold_pytest(root: Path, exercise: Exercise) -> tuple[float, float]:
+    """(wall seconds, seconds pytest reports for the tests) of a cold `python -m pytest`."""
+    with tempfile.TemporaryDirectory(prefix="arena-bench-") as folder:
+        junit = Path(folder) / "junit.xml"
+        env = dict(os.environ, ARENA_EXERCISE_ROOT=str(root / "solutions"))
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / exercise.test_path), f"--junitxml={junit}"],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+        )
+        wall = time.perf_counter() - start
+        tests = sum(float(case.get("time", 0)) for case in ElementTree.parse(junit).iter("testcase"))
+    return wall, tests
+
+
+def warm_save_to_verdict(root: Path, exercise: Exercise, runs: int) -> tuple[list[float], list[float], list[float], float]:
+    """Save the exercise through a real watcher + watch session; time until the verdict.
+
+    Runs in a scratch copy of the workspace whose exercise file holds the reference solution,
+    so the learner's own files and progress are never touched. Returns the save->verdict
+    latency, runner-only latency and check time of each run, and the worker's RSS in MiB.
+    """
+    from arena_cli.runner import WarmRunner
+    from arena_cli.watch import WatchSession
+    from arena_cli.watcher import start_observer
+
+    with tempfile.TemporaryDirectory(prefix="arena-bench-") as folder:
+        scratch = Path(folder) / "course"
+        shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".arena", ".git", "__pycache__", "wandb", "*.egg-info"))
+        target = scratch / exercise.path
+        solution = (root / exercise.solution_path).read_text(encoding="utf-8")
+        target.write_text(solution, encoding="utf-8")
+        manifest = load_manifest(scratch)
+        events: queue.Queue = queue.Queue()
+        runner = WarmRunner(scratch)
+        runner.start()
+        runner.wait_ready()
+        session = WatchSession(scratch, manifest, Console(file=io.StringIO()), runner, events)
+        observer = start_observer(scratch, events, poll=False)
+        latencies, runner_times, check_times = [], [], []
+        try:
+            for index in range(runs + 1):  # the first run warms the file-system cache; not counted
+                marker = f"\n# bench save {index}\n"
+                results_before = session.ticket
+                start = time.perf_counter()
+                target.write_text(solution + marker, encoding="utf-8")
+                result: RunResult | None = None
+                while result is None:
+                    try:
+                        event = events.get(timeout=0.005)
+                        session.handle(event, time.monotonic())
+                    except queue.Empty:
+                        pass
+                    session.fire_due(time.monotonic())
+                    if session.ticket > results_before and session.running is None and session.last_result is not None:
+                        result = session.last_result
+                    if time.perf_counter() - start > 120:
+                        raise RuntimeError(f"no verdict for {exercise.name} within 120 s")
+                elapsed = time.perf_counter() - start
+                if index:
+                    latencies.append(elapsed)
+                    runner_times.append(result.wall_time)
+                    check_times.append(result.test_time)
+            rss = _rss_mib(runner.pid)
+        finally:
+            observer.stop()
+            runner.close()
+    return latencies, runner_times, check_times, rss
+
+
+def _rss_mib(pid: int | None) -> float:
+    from arena_cli.worker import rss_kib
+
+    return rss_kib(pid) / 1024 if pid else 0.0
+
+
+def command_start(args: list[str], runs: int, env: dict[str, str]) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def run_bench(root: Path, *, runs: int = 10) -> dict:
+    manifest = load_manifest(root)
+    plain, tl = pick_exercises(root, manifest)
+    figures: dict = {"runs": runs, "cpu_count": os.cpu_count(), "exercises": {}}
+    for label, exercise in (("plain", plain), ("transformer_lens", tl)):
+        if exercise is None:
+            continue
+        latencies, runner_times, check_times, rss = warm_save_to_verdict(root, exercise, runs)
+        figures["worker_rss_mib"] = max(figures.get("worker_rss_mib", 0.0), rss)
+        cold = [cold_pytest(root, exercise) for _ in range(runs)]
+        warm_overhead = [lat - check for lat, check in zip(latencies, check_times)]
+        runner_overhead = [lat - check for lat, check in zip(runner_times, check_times)]
+        cold_overhead = [wall - tests for wall, tests in cold]
+        entry = {
+            "exercise": exercise.name,
+            "checks_ms": statistics.median(check_times) * 1000,
+            "warm_save_to_verdict": _stats(latencies),
+            "warm_overhead": _stats(warm_overhead),
+            "warm_runner_only_overhead": _stats(runner_overhead),
+            "cold_pytest": _stats([wall for wall, _ in cold]),
+            "cold_overhead": _stats(cold_overhead),
+        }
+        entry["cold_over_warm_overhead"] = entry["cold_overhead"]["median_ms"] / max(entry["warm_overhead"]["median_ms"], 1e-6)
+        entry["cold_over_warm_latency"] = entry["cold_pytest"]["median_ms"] / max(entry["warm_save_to_verdict"]["median_ms"], 1e-6)
+        figures["exercises"][label] = entry
+    with tempfile.TemporaryDirectory(prefix="arena-bench-") as folder:
+        scratch = Path(folder) / "course"
+        shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".arena", ".git", "__pycache__", "wandb", "*.egg-info", "checkpoints"))
+        env = dict(os.environ, ARENA_WORKSPACE=str(scratch))
+        arena = [shutil.which("arena") or sys.executable, *([] if shutil.which("arena") else ["-m", "arena_cli"])]
+        figures["cli_start"] = {
+            "python -c pass": _stats(command_start([sys.executable, "-c", "pass"], runs, env)),
+            "arena list": _stats(command_start([*arena, "list"], runs, env)),
+            "arena hint": _stats(command_start([*arena, "hint", plain.name], runs, env)),
+        }
+    figures["targets"] = TARGETS
+    return figures
+
+
+def bench_view(figures: dict) -> RenderableType:
+    table = Table(title="save -> verdict (ms), median / p95", title_justify="left")
+    for column in ("exercise", "checks", "warm save->verdict", "warm overhead", "runner-only overhead", "cold pytest", "cold overhead", "cold/warm overhead"):
+        table.add_column(column, justify="right" if column != "exercise" else "left")
+    for label, entry in figures["exercises"].items():
+        def pair(key: str) -> str:
+            return f"{entry[key]['median_ms']:.0f} / {entry[key]['p95_ms']:.0f}"
+
+        table.add_row(
+            f"{entry['exercise']} ({label})", f"{entry['checks_ms']:.0f}", pair("warm_save_to_verdict"), pair("warm_overhead"),
+            pair("warm_runner_only_overhead"), pair("cold_pytest"), pair("cold_overhead"), f"{entry['cold_over_warm_overhead']:.1f}x",
+        )
+    starts = Table(title="start-up (ms), median / p95", title_justify="left")
+    starts.add_column("command")
+    starts.add_column("time", justify="right")
+    for command, stats in figures["cli_start"].items():
+        starts.add_row(command, f"{stats['median_ms']:.0f} / {stats['p95_ms']:.0f}")
+    memory = Text(f"warm worker resident memory: {figures.get('worker_rss_mib', 0):.0f} MiB")
+    return Group(table, starts, memory, Text(f"{figures['runs']} runs each, {figures['cpu_count']} CPUs", style="dim"))
