@@ -44,16 +44,33 @@ class RunRequest:
         return cls(**json.loads(text))
 
 
+# Built-in plugins a check never needs; each one costs registration time on every run.
+UNNEEDED_PLUGINS = (
+    "cacheprovider",
+    "doctest",
+    "junitxml",
+    "pastebin",
+    "nose",
+    "legacypath",
+    "unittest",
+    "setuponly",
+    "setupplan",
+    "stepwise",
+    "lsof",
+    "debugging",
+    "unraisableexception",
+    "threadexception",
+    "faulthandler",  # ours writes hangs and crashes to the run's stack file
+    "warnings",
+)
+
+
 def pytest_args(request: RunRequest) -> list[str]:
+    disabled = [arg for name in UNNEEDED_PLUGINS for arg in ("-p", f"no:{name}")]
     return [
         request.test_file,
+        *disabled,
         "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:warnings",
-        "-p",
-        "no:faulthandler",  # ours writes hangs and crashes to the run's stack file
         "--import-mode=importlib",
         "--rootdir",
         request.workspace,

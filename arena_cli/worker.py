@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arena_cli.child import RunRequest, execute
+from arena_cli.child import RunRequest, execute, pytest_args
 
 # What the checks import; the worker imports them once so no run pays for it again.
 PRELOAD = (
@@ -75,9 +75,8 @@ def warm_pytest() -> None:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         try:
-            pytest.main(
-                [str(test), "-q", "-p", "no:cacheprovider", "-p", "no:warnings", "-o", "addopts=", "--rootdir", folder]
-            )
+            args = pytest_args(RunRequest(folder, str(test), str(test), "", "", "", 1.0))
+            pytest.main(args)
         finally:
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)

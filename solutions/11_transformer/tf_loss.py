@@ -14,7 +14,7 @@ Rules: `log_softmax` (stable; never `softmax(...).log()`) and `gather` or intege
 No `torch.nn.functional.cross_entropy` / `nll_loss`.
 
 Worked example (batch 1, pos 3, d_vocab 2):
-    logits = [[[0., 0.], [2., 0.], [9., 9.]]]     tokens = [[1, 0, 1]]
+    logits = [[[0., 0.], [2., 0.], [9., 9.]]]     tokens = [[1, 1, 0]]
     out = [[log 1/2, log(e^2 / (e^2 + 1))]] = [[-0.693, -0.127]]
     loss = (0.693 + 0.127) / 2 = 0.410
 

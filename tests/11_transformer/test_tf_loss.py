@@ -12,7 +12,7 @@ ex = load_exercise(__file__)
 
 def test_worked_example():
     logits = torch.tensor([[[0.0, 0.0], [2.0, 0.0], [9.0, 9.0]]])
-    tokens = torch.tensor([[1, 0, 1]])
+    tokens = torch.tensor([[1, 1, 0]])
     expected = torch.tensor([[-math.log(2), 2 - math.log(math.exp(2) + 1)]])
     assert_close(ex.next_token_log_probs(logits, tokens), expected, atol=1e-6, name="log-probs of the worked example")
     assert_close(ex.lm_cross_entropy(logits, tokens), -expected.mean(), atol=1e-6, name="loss of the worked example")
