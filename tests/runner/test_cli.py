@@ -162,3 +162,10 @@ def test_dev_check_runs_solutions_and_stubs(course, broken, words):
         invoke("dev", "sync")
     result = invoke("dev", "check", "--section", "more")
     assert result.exit_code == 1 and words in result.output
+
+
+def test_doctor_reports_each_check(course):
+    result = invoke("doctor")
+    for name in ("python", "torch", "transformer_lens", "workspace", "offline", "watch"):
+        assert name in result.output
+    assert str(course) in result.output
