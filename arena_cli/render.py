@@ -6,10 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -170,6 +168,8 @@ def list_json(manifest: Manifest, progress: Progress, root: Path) -> list[dict]:
 
 def hint_view(exercise: Exercise, levels: list[str], shown: int) -> RenderableType:
     """The first `shown` hint levels, the newest last."""
+    from rich.markdown import Markdown  # imported here: `arena list` should not pay for it
+
     shown = max(1, min(shown, len(levels)))
     parts: list[RenderableType] = []
     for index in range(shown):
@@ -183,10 +183,14 @@ def hint_view(exercise: Exercise, levels: list[str], shown: int) -> RenderableTy
 
 
 def reading_view(text: str) -> RenderableType:
+    from rich.markdown import Markdown
+
     return Markdown(text)
 
 
 def solution_view(source: str, path: Path) -> RenderableType:
+    from rich.syntax import Syntax
+
     return Group(Text(str(path), style="cyan"), Syntax(source, "python", line_numbers=True, word_wrap=False))
 
 
