@@ -61,3 +61,33 @@ def test_watch_in_a_terminal(course):
             process.wait()
         os.close(primary)
     assert '"add"' in (course / ".arena" / "state.json").read_text()
+
+
+def test_ctrl_c_restores_the_terminal_and_keeps_progress(course):
+    import signal
+    import termios
+
+    primary, secondary = pty.openpty()
+    before = termios.tcgetattr(secondary)
+    env = dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena_cli", "watch"],
+        stdin=secondary, stdout=secondary, stderr=secondary, cwd=course, env=env, start_new_session=True,
+    )
+    screen = Screen(primary)
+    try:
+        screen.read_until(r"NOT STARTED")
+        os.write(primary, b"h")
+        screen.read_until(r"hint 1/2")
+        assert termios.tcgetattr(secondary)[3] != before[3], "keys without Enter need cbreak mode"
+        process.send_signal(signal.SIGINT)
+        screen.read_until(r"Progress saved")
+        assert process.wait(timeout=20) == 0
+        assert termios.tcgetattr(secondary) == before, "the terminal must be restored on Ctrl-C"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(primary)
+        os.close(secondary)
+    assert '"add": 1' in (course / ".arena" / "state.json").read_text()
