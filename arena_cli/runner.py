@@ -272,6 +272,10 @@ class WarmRunner:
         threading.Thread(target=self._read_replies, name="arena-worker-replies", daemon=True).start()
 
     @property
+    def is_ready(self) -> bool:
+        return self._ready.is_set() and not self._dead
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 

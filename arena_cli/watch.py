@@ -91,7 +91,8 @@ class WatchSession:
             if self.batch_lines:
                 parts.append(Group(*self.batch_lines))
             elif self.running and self.running[0].name == exercise.name and not self.running[2]:
-                parts.append(Text("checking...", style="dim"))
+                starting = getattr(self.runner, "is_ready", True) is False
+                parts.append(Text("checking... (first run: loading torch and TransformerLens)" if starting else "checking...", style="dim"))
             elif self.last_result is not None and self.last_result.exercise == exercise.name:
                 parts.append(render.result_view(self.last_result))
                 if self.last_result.passed:

@@ -24,6 +24,12 @@ FAULTS = {
     "segfault": (HEADER + "import ctypes\ndef add(a, b):\n    return ctypes.string_at(0)\n", Status.CRASHED, "SIGSEGV", 4),
     "abort": (HEADER + "import os\ndef add(a, b):\n    os.abort()\n", Status.CRASHED, "SIGABRT", 4),
     "huge-allocation": (HEADER + "def add(a, b):\n    return len(bytearray(10**12))\n", Status.FAILED, "ran out of memory", 3),
+    "huge-torch-allocation": (
+        HEADER + "import torch\ndef add(a, b):\n    return torch.ones(10**12).sum()\n",
+        Status.FAILED,
+        "ran out of memory",
+        4,
+    ),
     "output-flood": (
         HEADER + "def add(a, b):\n    while True:\n        print('x' * 10000)\n",
         Status.FAILED,
