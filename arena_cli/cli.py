@@ -189,6 +189,7 @@ def _runner(course: Course, *, warm: bool):
 @boundary
 def run(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
+    show: bool = typer.Option(False, "--show", help="Also draw the pictures the checks make (attention patterns, head scores)."),
 ) -> None:
     """Run one exercise's checks once. Exit code 0 if they pass, 1 if not."""
     course = load_course()
@@ -206,6 +207,9 @@ def run(
     course.update(remember)
     out.print(render.exercise_heading(exercise, course.manifest))
     out.print(render.result_view(result))
+    pictures = render.figures_view(result) if show else None
+    if pictures is not None:
+        out.print(pictures)
     raise typer.Exit(0 if result.passed else 1)
 
 

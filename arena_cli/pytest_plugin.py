@@ -139,5 +139,6 @@ class ArenaReport:
             "tests": list(self.tests.values()),
             "collection_errors": self.collection_errors,
             "exitstatus": int(exitstatus),
+            "figures": testing.figures,
         }
         self.report_path.write_text(json.dumps(data), encoding="utf-8")

@@ -111,6 +111,15 @@ def result_view(result: RunResult) -> RenderableType:
     return text
 
 
+def figures_view(result: RunResult) -> RenderableType | None:
+    """The pictures the checks recorded, if any (drawn by arena_cli.viz)."""
+    if not result.figures:
+        return None
+    from arena_cli.viz import figure_view
+
+    return Group(*(figure_view(figure) for figure in result.figures))
+
+
 def status_mark(exercise: Exercise, progress: Progress, current: Exercise | None) -> Text:
     if progress.is_done(exercise.name):
         return Text("done", style="green")

@@ -59,6 +59,7 @@ class RunResult:
     location: Location | None = None
     output: str = ""  # output outside any test (e.g. at import), trimmed
     backend: str = ""  # "warm" or "cold"
+    figures: tuple[dict[str, Any], ...] = ()  # pictures the checks asked to show (see arena_cli.viz)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -124,4 +125,5 @@ def from_report(exercise: str, report: dict[str, Any], *, wall_time: float, back
             backend=backend,
         )
     status = Status.PASSED if all(t.passed for t in tests) else Status.FAILED
-    return RunResult(exercise, status, tests=tests, wall_time=wall_time, output=report.get("output", ""), backend=backend)
+    figures = tuple(f for f in report.get("figures", []) if isinstance(f, dict))
+    return RunResult(exercise, status, tests=tests, wall_time=wall_time, output=report.get("output", ""), backend=backend, figures=figures)

@@ -25,6 +25,11 @@ EXERCISE_ROOT_ENV = "ARENA_EXERCISE_ROOT"
 # runner's pytest plugin reads it to point the learner at the line that broke.
 load_failures: list[tuple[Path, BaseException]] = []
 
+# Pictures a check asks the runner to show (attention patterns, per-head scores), as plain data;
+# the pytest plugin puts them in the run's report and `arena_cli.viz` draws them.
+figures: list[dict[str, Any]] = []
+MAX_FIGURES = 6
+
 
 class ExerciseFileMissing(ImportError):
     """The exercise file a check needs is not there (deleted or renamed by the learner)."""
@@ -158,3 +163,26 @@ def assert_close(
     ]
     raise AssertionError("\n".join(lines))
 
+
+def _as_lists(values: Any) -> list:
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().tolist()
+    elif hasattr(values, "tolist"):
+        values = values.tolist()
+    return [list(map(float, row)) for row in values]
+
+
+def show_heatmap(
+    values: Any, rows: list[str], cols: list[str], *, title: str = "", vmin: float = 0.0, vmax: float = 1.0
+) -> None:
+    """Ask the runner to draw a [rows, cols] matrix (e.g. an attention pattern) for the learner."""
+    if len(figures) < MAX_FIGURES:
+        figures.append(
+            {"kind": "heatmap", "values": _as_lists(values), "rows": [str(r) for r in rows], "cols": [str(c) for c in cols], "title": title, "vmin": vmin, "vmax": vmax}
+        )
+
+
+def show_head_scores(values: Any, *, title: str = "", threshold: float | None = None) -> None:
+    """Ask the runner to draw a [layer, head] grid of scores, marking those above `threshold`."""
+    if len(figures) < MAX_FIGURES:
+        figures.append({"kind": "head_scores", "values": _as_lists(values), "title": title, "threshold": threshold})

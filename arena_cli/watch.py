@@ -95,6 +95,9 @@ class WatchSession:
                 parts.append(Text("checking... (first run: loading torch and TransformerLens)" if starting else "checking...", style="dim"))
             elif self.last_result is not None and self.last_result.exercise == exercise.name:
                 parts.append(render.result_view(self.last_result))
+                pictures = render.figures_view(self.last_result)
+                if pictures is not None:
+                    parts.append(pictures)
                 if self.last_result.passed:
                     following = advance(self.manifest, self.progress)
                     upcoming = following.current

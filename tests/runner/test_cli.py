@@ -169,3 +169,11 @@ def test_doctor_reports_each_check(course):
     for name in ("python", "torch", "transformer_lens", "workspace", "offline", "watch"):
         assert name in result.output
     assert str(course) in result.output
+
+
+def test_run_show_draws_the_checks_pictures(course):
+    (course / "exercises/more/clip.py").write_text((course / "solutions/more/clip.py").read_text())
+    result = invoke("run", "clip", "--show")
+    assert result.exit_code == 0
+    assert "clip picture" in result.output and "clip scores" in result.output and "0.90 *" in result.output
+    assert "clip picture" not in invoke("run", "clip").output
