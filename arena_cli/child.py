@@ -62,6 +62,7 @@ UNNEEDED_PLUGINS = (
     "threadexception",
     "faulthandler",  # ours writes hangs and crashes to the run's stack file
     "warnings",
+    "hypothesispytest",  # imports libcst on a failure and writes patch files into the workspace
 )
 
 
@@ -119,6 +120,8 @@ def execute(request: RunRequest) -> int:
         os.environ["ARENA_EXERCISE_ROOT"] = request.exercise_root
     else:
         os.environ.pop("ARENA_EXERCISE_ROOT", None)
+    # hypothesis keeps its example database out of the learner's folders
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(request.workspace) / ".arena" / "hypothesis"))
     install_socket_guard()
     trace = open(request.traceback_path, "w")  # noqa: SIM115 - faulthandler keeps using it
     faulthandler.enable(file=trace)

@@ -131,6 +131,13 @@ def assert_close(
                 f"first at index {index}: got {got[index]!r}, expected {want[index]!r}"
             )
         return
+    with np.errstate(invalid="ignore"):  # inf - inf is handled below, not a warning
+        return _compare_floats(got, want, atol=atol, rtol=rtol, name=name)
+
+
+def _compare_floats(got: Any, want: Any, *, atol: float, rtol: float, name: str) -> None:
+    import numpy as np
+
     got_f = got.astype(np.float64)
     want_f = want.astype(np.float64)
     nan_mismatch = np.isnan(got_f) != np.isnan(want_f)

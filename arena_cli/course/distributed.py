@@ -51,11 +51,11 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TIMEOUT = 40.0
+DEFAULT_TIMEOUT = 30.0
 """Seconds one run may take in all, from starting the supervisor to the last rank's exit."""
 
 COLLECTIVE_TIMEOUT = 10.0
@@ -238,8 +238,10 @@ def _collect(job: _Job, job_dir: Path) -> list[Any]:
         message = [f"rank {rank} of {job.world_size} raised:", _tail(text)]
         if "timed out" in text.lower() or "timeout" in text.lower():
             message.append(
-                "(a rank waited too long for a partner: a deadlock? Every send needs a matching "
-                "recv on the other rank, with the same shape and dtype, in the same order.)"
+                f"(rank {rank} waited too long for a partner; ranks still busy then: "
+                f"{status.get('still_running', [])}. A deadlock? Every send needs a matching recv "
+                "on the other rank, with the same shape and dtype, in the same order. Or a rank "
+                "stuck in a loop.)"
             )
         output = _rank_output(job_dir, rank).strip()
         if output:
@@ -293,16 +295,24 @@ def point_to_point_only() -> Iterator[None]:
 
 @dataclass
 class MessageLog:
-    """What one rank sent and received through `dist.send/isend/recv/irecv`."""
+    """What one rank sent and received through `dist.send/isend/recv/irecv`, in order."""
 
     sends: int = 0
     recvs: int = 0
     elements_sent: int = 0
+    # ("send", destination, elements) or ("recv", source, elements); the source of an irecv
+    # with no `src` is None
+    events: list[tuple[str, int | None, int]] = field(default_factory=list)
+
+
+def _peer(args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> int | None:
+    peer = kwargs.get(name, args[0] if args else None)
+    return None if peer is None else int(peer)
 
 
 @contextlib.contextmanager
 def log_messages() -> Iterator[MessageLog]:
-    """Count this rank's point-to-point messages (and the elements it sends) inside the block."""
+    """Record this rank's point-to-point messages inside the block."""
     import torch.distributed as dist
 
     log = MessageLog()
@@ -312,19 +322,25 @@ def log_messages() -> Iterator[MessageLog]:
         def wrapped(tensor: Any, *args: Any, **kwargs: Any) -> Any:
             log.sends += 1
             log.elements_sent += tensor.numel()
+            log.events.append(("send", _peer(args, kwargs, "dst"), tensor.numel()))
             return original(tensor, *args, **kwargs)
 
         return wrapped
 
-    def receiving(original: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def receiving(original: Callable[..., Any], blocking: bool) -> Callable[..., Any]:
+        def wrapped(tensor: Any, *args: Any, **kwargs: Any) -> Any:
             log.recvs += 1
-            return original(*args, **kwargs)
+            outcome = original(tensor, *args, **kwargs)
+            # dist.recv returns the sender's rank; irecv only knows the `src` it was given
+            source = int(outcome) if blocking else _peer(args, kwargs, "src")
+            log.events.append(("recv", source, tensor.numel()))
+            return outcome
 
         return wrapped
 
     dist.send, dist.isend = sending(originals["send"]), sending(originals["isend"])
-    dist.recv, dist.irecv = receiving(originals["recv"]), receiving(originals["irecv"])
+    dist.recv = receiving(originals["recv"], blocking=True)
+    dist.irecv = receiving(originals["irecv"], blocking=False)
     try:
         yield log
     finally:
@@ -430,15 +446,20 @@ def _supervise(job_dir: Path) -> None:
             status["exit_codes"][rank] = code
             if code != 0 and not stopping:
                 status["first_failure"] = rank
+                status["still_running"] = sorted(children.values())
                 stopping = True
                 kill_all()  # the others may be waiting for the failed rank forever
             continue
-        if not stopping and (time.monotonic() > deadline or os.getppid() != job.caller_pid):
+        caller_gone = os.getppid() != job.caller_pid
+        if not stopping and (time.monotonic() > deadline or caller_gone):
             status["timed_out"] = True
             status["still_running"] = sorted(children.values())
             stopping = True
             kill_all()
         time.sleep(_POLL)
+    if os.getppid() != job.caller_pid:  # nobody will read the results: clean up after the caller
+        shutil.rmtree(job_dir, ignore_errors=True)
+        return
     _write_atomically(job_dir / "status.pkl", pickle.dumps(status))
 
 

@@ -238,24 +238,24 @@ def read_offline_runs(root: str | Path) -> list[OfflineRun]:
 
 
 def assert_follows_torch(
-    make_ours: Callable[[Iterable[Tensor]], Any],
-    make_torch: Callable[[Iterable[Tensor]], Any],
+    make_ours: Callable[[nn.Module], Any],
+    make_torch: Callable[[nn.Module], Any],
     *,
     seed: int,
     n_steps: int = 10,
     atol: float = 1e-9,
     rtol: float = 1e-7,
 ) -> None:
-    """Train two copies of `tiny_mlp(seed)` (float64) on the same batches, one with each
-    optimiser; assert that every parameter agrees after every step (the first step that
-    diverges is reported)."""
+    """Train two copies of `tiny_mlp(seed)` (float64, so that any difference beyond rounding is
+    a real one) on the same batches, each with the optimiser its factory makes from the model;
+    assert that every parameter agrees after every step (reporting the first that diverges)."""
     from arena_cli.testing import assert_close
 
     ours, reference = tiny_mlp(seed), tiny_mlp(seed)
     batches = regression_batches(seed, n_steps)
     with single_threaded():
-        expected = parameter_trajectory(reference, make_torch(reference.parameters()), batches)
-        actual = parameter_trajectory(ours, make_ours(ours.parameters()), batches)
+        expected = parameter_trajectory(reference, make_torch(reference), batches)
+        actual = parameter_trajectory(ours, make_ours(ours), batches)
     names = [name for name, _ in ours.named_parameters()]
     for step, (got, want) in enumerate(zip(actual, expected), start=1):
         for name, got_param, want_param in zip(names, got, want):

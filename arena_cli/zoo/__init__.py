@@ -69,6 +69,33 @@ _SPECS: dict[str, _Spec] = {
                 attn_only=True, normalization_type="LN", act_fn="relu",
             ),
         ),
+        _Spec(
+            name="grokking",
+            module="grokking",
+            description=(
+                "1-layer transformer on (a + b) mod 113, trained on 30 % of the pairs: memorises, "
+                "then groks a Fourier algorithm with a few key frequencies; 20 snapshots along training."
+            ),
+            sections=("1.8 grokking & modular arithmetic",),
+            config=dict(
+                n_layers=1, d_model=128, n_heads=4, d_head=32, d_mlp=512, n_ctx=3,
+                d_vocab=114, d_vocab_out=113, attn_only=False, normalization_type=None, act_fn="relu",
+            ),
+            extra_files=("grokking_history.pt",),
+        ),
+        _Spec(
+            name="brackets",
+            module="brackets",
+            description=(
+                "3-layer bidirectional classifier of balanced parentheses (length <= 40), class read "
+                "at position 0; right on unseen strings, including equal counts with a negative prefix."
+            ),
+            sections=("1.7 balanced brackets",),
+            config=dict(
+                n_layers=3, d_model=56, n_heads=2, d_head=28, d_mlp=56, n_ctx=42, d_vocab=4,
+                d_vocab_out=2, attention_dir="bidirectional", normalization_type="LN", act_fn="relu",
+            ),
+        ),
     )
 }
 
@@ -98,7 +125,9 @@ def count_params(config: dict[str, Any]) -> int:
     d_vocab_out = config.get("d_vocab_out", -1)
     d_vocab_out = d_vocab_out if d_vocab_out > 0 else d_vocab
     d_mlp = config.get("d_mlp") or 4 * d
-    norm = 2 * d if config.get("normalization_type", "LN") == "LN" else 0
+    norm = 2 * d if config.get("normalization_type", "LN") in ("LN", "RMS") else 0
+    if config.get("normalization_type") == "RMS":
+        norm = d
     attn = 4 * d * n_heads * d_head + 3 * n_heads * d_head + d
     mlp = 0 if config.get("attn_only", False) else norm + 2 * d * d_mlp + d_mlp + d
     per_layer = norm + attn + mlp

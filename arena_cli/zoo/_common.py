@@ -38,10 +38,15 @@ def rebuild_hint(name: str) -> str:
 # `to_tokens`, `to_str_tokens`, `to_single_token`, padding and `head_detector` all work.
 
 
-def build_tokenizer(vocab: list[str], *, bos: str | None, pad: str, unk: str, name: str):
+def build_tokenizer(
+    vocab: list[str], *, bos: str | None, pad: str, unk: str | None, name: str, isolate: str | None = None
+):
     """A word-level tokenizer over `vocab`: input is whitespace-separated tokens.
 
     With `bos`, encoding prepends it (as TransformerLens expects of a BOS-trained model).
+    Without `unk`, an unknown word is an error rather than a token. `isolate` is a regular
+    expression whose matches become tokens of their own even without spaces around them
+    (e.g. "[()]" so that "(())" is four tokens).
     """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
@@ -51,6 +56,12 @@ def build_tokenizer(vocab: list[str], *, bos: str | None, pad: str, unk: str, na
         raise ValueError("vocabulary has duplicate tokens")
     backend = Tokenizer(models.WordLevel(vocab=ids, unk_token=unk))
     backend.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    if isolate is not None:
+        from tokenizers import Regex
+
+        backend.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex(isolate), behavior="isolated")]
+        )
     backend.decoder = decoders.WordPiece(prefix="##", cleanup=False)  # joins tokens with spaces
     kwargs: dict[str, Any] = {}
     if bos is not None:
@@ -58,11 +69,12 @@ def build_tokenizer(vocab: list[str], *, bos: str | None, pad: str, unk: str, na
             single=f"{bos} $A", pair=f"{bos} $A $B", special_tokens=[(bos, ids[bos])]
         )
         kwargs = dict(bos_token=bos, add_bos_token=True)
+    if unk is not None:
+        kwargs["unk_token"] = unk
     return PreTrainedTokenizerFast(
         tokenizer_object=backend,
         name_or_path=f"arena-zoo-{name}",  # TransformerLens reads it; never fetched
         pad_token=pad,
-        unk_token=unk,
         padding_side="right",
         **kwargs,
     )
@@ -120,6 +132,17 @@ def bridge_state_dict(name: str, native: torch.nn.Module) -> dict[str, torch.Ten
     return {k: v.detach().clone().cpu() for k, v in bridge.state_dict().items()}
 
 
+def native_from_bridge(name: str, bridge) -> torch.nn.Module:
+    """A bare NativeModel holding a bridge's weights (for the fast training-time forwards)."""
+    module = model_module(name)
+    native = native_model(module.CONFIG, seed=0, device=str(next(bridge.parameters()).device))
+    weights = {k.replace(_INTERNAL, ""): v for k, v in bridge.named_parameters()}
+    with torch.no_grad():
+        for key, param in native.named_parameters():
+            param.copy_(weights[key])
+    return native.eval()
+
+
 def n_params(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
@@ -167,25 +190,34 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> int:
     return path.stat().st_size
 
 
-def read_checkpoint(path: Path, name: str) -> dict[str, Any]:
-    """Read and verify a checkpoint; any problem becomes a ZooError saying how to fix it."""
+def read_checkpoint(path: Path, name: str, kind: str = "model") -> dict[str, Any]:
+    """Read and verify a checkpoint file; any problem becomes a ZooError saying how to fix it.
+
+    `kind` tells a model's checkpoint ("model") from other files it ships (e.g. "history").
+    """
     path = Path(path)
+    what = "checkpoint" if kind == "model" else f"{kind} file"
     if not path.is_file():
-        raise ZooError(f"the checkpoint of zoo model {name!r} is missing ({path}); {rebuild_hint(name)}")
+        raise ZooError(f"the {what} of zoo model {name!r} is missing ({path}); {rebuild_hint(name)}")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a truncated or overwritten file: zip, pickle or storage errors
         raise ZooError(
-            f"the checkpoint of zoo model {name!r} ({path}) is damaged and cannot be read "
+            f"the {what} of zoo model {name!r} ({path}) is damaged and cannot be read "
             f"({type(exc).__name__}); {rebuild_hint(name)}"
         ) from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION or data.get("name") != name:
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT_VERSION
+        or data.get("name") != name
+        or data.get("kind", "model") != kind
+    ):
         raise ZooError(
-            f"{path} is not a format-{FORMAT_VERSION} checkpoint of zoo model {name!r}; {rebuild_hint(name)}"
+            f"{path} is not a format-{FORMAT_VERSION} {what} of zoo model {name!r}; {rebuild_hint(name)}"
         )
     if tensor_digest(data.get("tensors", {})) != data.get("digest"):
         raise ZooError(
-            f"the checkpoint of zoo model {name!r} ({path}) is damaged: its weights do not match "
+            f"the {what} of zoo model {name!r} ({path}) is damaged: its weights do not match "
             f"the digest stored with them; {rebuild_hint(name)}"
         )
     return data

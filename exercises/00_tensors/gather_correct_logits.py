@@ -33,6 +33,8 @@ def correct_logits(logits: Float[Tensor, "batch n_classes"], labels: Int[Tensor,
     raise NotImplementedError('gather along the class axis with labels made [batch, 1], then drop that axis (about 1 line)')
 
 
-def correct_token_logits(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos"]:
+def correct_token_logits(
+    logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "batch pos"]:
     """`out[b, p] = logits[b, p, tokens[b, p]]`."""
     raise NotImplementedError('the same gather on the vocabulary axis; tokens made [batch, pos, 1] (about 1 line)')

@@ -38,7 +38,9 @@ def pick_entries(mat: Float[Tensor, "m n"], rows: Int[Tensor, "k"], cols: Int[Te
     raise NotImplementedError('index mat with both integer tensors at once (about 1 line)')
 
 
-def vectors_at_positions(resid: Float[Tensor, "batch pos d_model"], positions: Int[Tensor, "batch"]) -> Float[Tensor, "batch d_model"]:
+def vectors_at_positions(
+    resid: Float[Tensor, "batch pos d_model"], positions: Int[Tensor, "batch"]
+) -> Float[Tensor, "batch d_model"]:
     """`out[b] = resid[b, positions[b]]`."""
     raise NotImplementedError('pair torch.arange(batch) with positions as the first two indices (about 2 lines)')
 

@@ -31,7 +31,7 @@ from torch import Tensor
 
 def split_heads(x: Float[Tensor, "batch pos d_model"], n_heads: int) -> Float[Tensor, "batch head pos d_head"]:
     """Cut the last axis into `n_heads` consecutive chunks and move the head axis before `pos`."""
-    raise NotImplementedError('one einops.rearrange that splits the last axis as (head d_head) and moves head forward (about 1 line)')
+    raise NotImplementedError('one einops.rearrange: split the last axis as (head d_head), move head before pos (about 1 line)')
 
 
 def merge_heads(z: Float[Tensor, "batch head pos d_head"]) -> Float[Tensor, "batch pos d_model"]:

@@ -29,11 +29,15 @@ from jaxtyping import Float
 from torch import Tensor
 
 
-def image_grid(images: Float[Tensor, "batch channel height width"], n_rows: int) -> Float[Tensor, "channel grid_h grid_w"]:
+def image_grid(
+    images: Float[Tensor, "batch channel height width"], n_rows: int
+) -> Float[Tensor, "channel grid_h grid_w"]:
     """Arrange `images` in `n_rows` rows of `batch // n_rows` images each, filled row by row."""
     raise NotImplementedError('one rearrange: split batch as (row col), then merge (row height) and (col width) (about 1 line)')
 
 
-def patchify(images: Float[Tensor, "batch channel height width"], patch: int) -> Float[Tensor, "batch n_patches patch_dim"]:
+def patchify(
+    images: Float[Tensor, "batch channel height width"], patch: int
+) -> Float[Tensor, "batch n_patches patch_dim"]:
     """Cut every image into `patch x patch` squares; return `[batch, n_patches, channel * patch * patch]`."""
-    raise NotImplementedError('one rearrange: split height and width as (n p), then merge the grid axes and the patch axes (about 2 lines)')
+    raise NotImplementedError('one rearrange: split height and width as (n p), then merge the grid axes and the patch axes (about 1 line)')

@@ -48,8 +48,8 @@ from arena_cli.course.cnn import PretrainedResNet, load_pretrained_resnet  # noq
 @dataclass(frozen=True)
 class FinetuneConfig:
     epochs: int = 8
-    batch_size: int = 64
-    lr: float = 1e-2
+    batch_size: int = 32
+    lr: float = 5e-2
     seed: int = 0
 
 

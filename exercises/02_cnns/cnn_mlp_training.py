@@ -43,8 +43,8 @@ from torch import Tensor, nn
 @dataclass(frozen=True)
 class TrainConfig:
     epochs: int = 5
-    batch_size: int = 64
-    lr: float = 3e-3
+    batch_size: int = 32
+    lr: float = 1e-2
     val_fraction: float = 0.2
     seed: int = 0
 

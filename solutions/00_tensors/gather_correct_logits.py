@@ -35,7 +35,9 @@ def correct_logits(logits: Float[Tensor, "batch n_classes"], labels: Int[Tensor,
     # END SOLUTION
 
 
-def correct_token_logits(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos"]:
+def correct_token_logits(
+    logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]
+) -> Float[Tensor, "batch pos"]:
     """`out[b, p] = logits[b, p, tokens[b, p]]`."""
     # BEGIN SOLUTION: the same gather on the vocabulary axis; tokens made [batch, pos, 1] (about 1 line)
     return logits.gather(dim=-1, index=tokens.unsqueeze(-1)).squeeze(-1)

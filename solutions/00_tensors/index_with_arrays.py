@@ -40,7 +40,9 @@ def pick_entries(mat: Float[Tensor, "m n"], rows: Int[Tensor, "k"], cols: Int[Te
     # END SOLUTION
 
 
-def vectors_at_positions(resid: Float[Tensor, "batch pos d_model"], positions: Int[Tensor, "batch"]) -> Float[Tensor, "batch d_model"]:
+def vectors_at_positions(
+    resid: Float[Tensor, "batch pos d_model"], positions: Int[Tensor, "batch"]
+) -> Float[Tensor, "batch d_model"]:
     """`out[b] = resid[b, positions[b]]`."""
     # BEGIN SOLUTION: pair torch.arange(batch) with positions as the first two indices (about 2 lines)
     batch_index = torch.arange(resid.shape[0], device=resid.device)  # [batch]

@@ -28,7 +28,9 @@ from jaxtyping import Float
 from torch import Tensor
 
 
-def upsample_nearest(x: Float[Tensor, "batch channel height width"], k: int) -> Float[Tensor, "batch channel up_h up_w"]:
+def upsample_nearest(
+    x: Float[Tensor, "batch channel height width"], k: int
+) -> Float[Tensor, "batch channel up_h up_w"]:
     """Replace every pixel by a `k x k` block of copies of it."""
     # BEGIN SOLUTION: one einops.repeat; the copy axes go *after* height and width inside the groups (about 1 line)
     return einops.repeat(x, "b c h w -> b c (h k1) (w k2)", k1=k, k2=k)

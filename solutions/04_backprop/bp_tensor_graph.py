@@ -35,7 +35,7 @@ Worked example:
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+import numpy as np  # noqa: F401 (the worked example uses it)
 
 from arena_cli.course.backprop import Creator, Tensor, is_grad_enabled
 

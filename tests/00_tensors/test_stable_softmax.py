@@ -1,12 +1,15 @@
 import torch
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from arena_cli.testing import assert_close, load_exercise
 
 ex = load_exercise(__file__)
 
-PROPERTY = settings(derandomize=True, max_examples=25, deadline=None)
+# reproducible draws; no `explain` phase (it re-runs a failing test for seconds to annotate it)
+PROPERTY = settings(
+    derandomize=True, max_examples=25, deadline=None, phases=(Phase.explicit, Phase.generate, Phase.shrink)
+)
 SOFTMAX_BUILTINS = (
     "torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax", "torch.special.softmax",
     "torch.log_softmax", "torch.Tensor.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax",
@@ -24,7 +27,13 @@ SOFTMAX_BUILTINS = (
 )
 def test_matches_torch_softmax(batch, n, scale, offset, seed):
     x = scale * torch.randn(*batch, n, generator=torch.Generator().manual_seed(seed)) + offset
-    assert_close(ex.softmax(x), torch.softmax(x, dim=-1), atol=1e-6, rtol=1e-4, name=f"softmax of shape {tuple(x.shape)}, values near {offset:.4g}")
+    assert_close(
+        ex.softmax(x),
+        torch.softmax(x, dim=-1),
+        atol=1e-6,
+        rtol=1e-3,
+        name=f"softmax of shape {tuple(x.shape)}, values near {offset:.4g}",
+    )
 
 
 def test_softmax_is_taken_over_the_last_axis():
@@ -37,9 +46,10 @@ def test_softmax_is_taken_over_the_last_axis():
 
 
 def test_large_values_do_not_give_nan():
-    # exp(1000) = inf, and inf / inf = nan: subtract the row maximum first
+    # exp(1000) = inf, and inf / inf = nan: subtract the row maximum first. (rtol 1e-3: float32
+    # holds numbers near 1000 only to about 1e-4, so correct methods differ by that much.)
     x = torch.tensor([[1000.0, 1000.0], [1000.0, 999.0], [-1000.0, -1001.0]])
-    assert_close(ex.softmax(x), torch.softmax(x, dim=-1), name="softmax of values around +-1000")
+    assert_close(ex.softmax(x), torch.softmax(x, dim=-1), rtol=1e-3, name="softmax of values around +-1000")
 
 
 def test_masked_entries_get_probability_zero():

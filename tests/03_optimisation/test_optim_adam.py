@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad
-from arena_cli.testing import load_exercise
+from arena_cli.testing import assert_close, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -19,8 +19,8 @@ SETTINGS = {
 def test_follows_torch_adam_step_by_step(setting):
     settings = SETTINGS[setting]
     assert_follows_torch(
-        lambda params: ex.Adam(params, **settings),
-        lambda params: torch.optim.Adam(params, **settings),
+        lambda model: ex.Adam(model.parameters(), **settings),
+        lambda model: torch.optim.Adam(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
     )
 
@@ -34,8 +34,6 @@ def test_first_step_moves_every_coordinate_by_lr():
     p = torch.nn.Parameter(torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64))
     p.grad = torch.tensor([300.0, -0.02, 1.0], dtype=torch.float64)
     ex.Adam([p], lr=0.1, eps=1e-12).step()
-    from arena_cli.testing import assert_close
-
     assert_close(
         p, torch.tensor([0.9, 1.1, 0.9], dtype=torch.float64), atol=1e-9,
         name="parameter after one Adam step (bias correction makes it lr * sign(g))",

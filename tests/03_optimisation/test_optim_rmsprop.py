@@ -23,8 +23,8 @@ SETTINGS = {
 def test_follows_torch_rmsprop_step_by_step(setting):
     settings = SETTINGS[setting]
     assert_follows_torch(
-        lambda params: ex.RMSprop(params, **settings),
-        lambda params: torch.optim.RMSprop(params, **settings),
+        lambda model: ex.RMSprop(model.parameters(), **settings),
+        lambda model: torch.optim.RMSprop(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
     )
 

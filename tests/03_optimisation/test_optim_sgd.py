@@ -21,8 +21,8 @@ SETTINGS = {
 def test_follows_torch_sgd_step_by_step(setting):
     settings = SETTINGS[setting]
     assert_follows_torch(
-        lambda params: ex.SGD(params, **settings),
-        lambda params: torch.optim.SGD(params, **settings),
+        lambda model: ex.SGD(model.parameters(), **settings),
+        lambda model: torch.optim.SGD(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
     )
 

@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 import torch
 
@@ -12,12 +14,18 @@ CONFIGS = {
 }
 
 
-def run_both(cfg_name: str, seq_len: int, layer: int = 0, seed: int = 0):
-    cfg = CONFIGS[cfg_name]
-    bridge = tl_model(cfg, seed=seed)
-    attn = load_tl_weights(ex.Attention(cfg), bridge.blocks[layer].attn)
-    torch.manual_seed(seed)
-    _, cache = bridge.run_with_cache(torch.randint(0, cfg.d_vocab, (3, seq_len)))
+@functools.cache
+def oracle(cfg_name: str, seq_len: int):
+    bridge = tl_model(CONFIGS[cfg_name], seed=seq_len)
+    torch.manual_seed(seq_len)
+    with torch.no_grad():
+        _, cache = bridge.run_with_cache(torch.randint(0, CONFIGS[cfg_name].d_vocab, (3, seq_len)))
+    return bridge, cache
+
+
+def run_both(cfg_name: str, seq_len: int, layer: int = 0):
+    bridge, cache = oracle(cfg_name, seq_len)
+    attn = load_tl_weights(ex.Attention(CONFIGS[cfg_name]), bridge.blocks[layer].attn)
     return attn, cache
 
 
@@ -31,7 +39,7 @@ def test_worked_example():
 
 @pytest.mark.parametrize("cfg_name", CONFIGS)
 def test_z_matches_transformer_lens(cfg_name):
-    attn, cache = run_both(cfg_name, seq_len=10)
+    attn, cache = run_both(cfg_name, seq_len=6)
     z = attn.mix_values(cache["blocks.0.attn.hook_pattern"], cache["blocks.0.attn.hook_v"])
     assert_close(z, cache["blocks.0.attn.hook_z"], atol=1e-5, rtol=1e-4,
                  name="z [batch, pos, n_heads, d_head] vs TransformerLens's hook_z")
@@ -39,7 +47,7 @@ def test_z_matches_transformer_lens(cfg_name):
 
 @pytest.mark.parametrize("cfg_name", CONFIGS)
 def test_project_out_matches_transformer_lens(cfg_name):
-    attn, cache = run_both(cfg_name, seq_len=10)
+    attn, cache = run_both(cfg_name, seq_len=6)
     out = attn.project_out(cache["blocks.0.attn.hook_z"])
     assert_close(out, cache["blocks.0.hook_attn_out"], atol=1e-5, rtol=1e-4,
                  name="project_out(z) vs TransformerLens's hook_attn_out")
@@ -49,7 +57,7 @@ def test_project_out_matches_transformer_lens(cfg_name):
 @pytest.mark.parametrize("seq_len", [1, 6, 16], ids=["one_position", "six_positions", "full_context"])
 @pytest.mark.parametrize("layer", [0, 1], ids=["layer_0", "layer_1"])
 def test_forward_matches_transformer_lens(cfg_name, seq_len, layer):
-    attn, cache = run_both(cfg_name, seq_len=seq_len, layer=layer, seed=seq_len)
+    attn, cache = run_both(cfg_name, seq_len=seq_len, layer=layer)
     out = attn(cache[f"blocks.{layer}.ln1.hook_out"])
     assert_close(out, cache[f"blocks.{layer}.hook_attn_out"], atol=1e-5, rtol=1e-4,
                  name=f"Attention output vs TransformerLens's blocks.{layer}.hook_attn_out")

@@ -1,3 +1,4 @@
+import functools
 import math
 
 import pytest
@@ -37,14 +38,22 @@ def test_does_not_modify_its_input():
     assert_close(scores, original, name="attn_scores after apply_causal_mask (must be left unchanged)")
 
 
+CFG = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=1)
+
+
+@functools.cache
+def bridge():
+    return tl_model(CFG, seed=6)
+
+
 @pytest.mark.parametrize("seq_len", [3, 11])
 def test_softmax_of_masked_scores_matches_transformer_lens_pattern(seq_len):
     # TransformerLens's own scores are q . k / sqrt(d_head); mask them with your function and the
     # softmax must give the attention pattern TransformerLens computed
-    cfg = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=1)
-    bridge = tl_model(cfg, seed=6)
+    cfg = CFG
     torch.manual_seed(seq_len)
-    _, cache = bridge.run_with_cache(torch.randint(0, cfg.d_vocab, (2, seq_len)))
+    with torch.no_grad():
+        _, cache = bridge().run_with_cache(torch.randint(0, cfg.d_vocab, (2, seq_len)))
     q, k = cache["blocks.0.attn.hook_q"], cache["blocks.0.attn.hook_k"]
     scores = torch.einsum("bqhe,bkhe->bhqk", q, k) / math.sqrt(cfg.d_head)
     pattern = ex.apply_causal_mask(scores).softmax(dim=-1)

@@ -39,5 +39,6 @@ def test_matches_transformer_lens():
     embed = load_tl_weights(ex.Embed(CFG), bridge.embed)
     torch.manual_seed(2)
     tokens = torch.randint(0, CFG.d_vocab, (3, 10))
-    _, cache = bridge.run_with_cache(tokens)
+    with torch.no_grad():
+        _, cache = bridge.run_with_cache(tokens)
     assert_close(embed(tokens), cache["hook_embed"], name="your Embed vs TransformerLens's hook_embed")

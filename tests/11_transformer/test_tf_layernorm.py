@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -49,14 +51,19 @@ def test_eps_inside_square_root_on_nearly_constant_input(eps):
     assert_close(ln(x), expected, atol=1e-4, rtol=1e-3, name=f"LayerNorm of a nearly constant input, eps={eps}")
 
 
+@functools.cache
+def oracle():
+    bridge = tl_model(CFG, seed=3)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        _, cache = bridge.run_with_cache(torch.randint(0, CFG.d_vocab, (2, 9)))
+    return bridge, cache
+
+
 @pytest.mark.parametrize("hook", ["ln_final", "blocks.0.ln1", "blocks.1.ln2"])
 def test_matches_transformer_lens(hook):
-    bridge = tl_model(CFG, seed=3)
-    tl_ln = bridge.ln_final if hook == "ln_final" else bridge.blocks[int(hook[7])].get_submodule(hook[9:])
-    ln = load_tl_weights(ex.LayerNorm(CFG), tl_ln)
-    torch.manual_seed(1)
-    tokens = torch.randint(0, CFG.d_vocab, (2, 9))
-    _, cache = bridge.run_with_cache(tokens)
+    bridge, cache = oracle()
+    ln = load_tl_weights(ex.LayerNorm(CFG), bridge.get_submodule(hook))
     assert_close(
         ln(cache[f"{hook}.hook_in"]), cache[f"{hook}.hook_out"], atol=1e-5, rtol=1e-4,
         name=f"your LayerNorm vs TransformerLens's {hook}",

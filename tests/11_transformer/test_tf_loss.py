@@ -1,3 +1,4 @@
+import functools
 import math
 
 import pytest
@@ -44,10 +45,18 @@ def test_stable_with_huge_logits():
                  name="log-probs with logits of 1000 (use log_softmax, not softmax().log())")
 
 
+TL_CFG = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=1)
+
+
+@functools.cache
+def tl_bridge():
+    return tl_model(TL_CFG, seed=14)
+
+
 @pytest.mark.parametrize("seq_len", [2, 16])
 def test_matches_transformer_lens_loss(seq_len):
-    cfg = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=1)
-    bridge = tl_model(cfg, seed=14)
+    cfg = TL_CFG
+    bridge = tl_bridge()
     torch.manual_seed(seq_len)
     tokens = torch.randint(0, cfg.d_vocab, (3, seq_len))
     with torch.no_grad():

@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -27,13 +29,20 @@ def test_gelu_new_keeps_the_shape():
     assert_close(ex.gelu_new(x), F.gelu(x, approximate="tanh"), atol=2e-6, rtol=1e-5, name="gelu_new of a [2, 3, 5] tensor")
 
 
+@functools.cache
+def oracle(seq_len: int):
+    bridge = tl_model(CFG, seed=8)
+    torch.manual_seed(seq_len)
+    with torch.no_grad():
+        _, cache = bridge.run_with_cache(torch.randint(0, CFG.d_vocab, (3, seq_len)))
+    return bridge, cache
+
+
 @pytest.mark.parametrize("layer", [0, 1], ids=["layer_0", "layer_1"])
 @pytest.mark.parametrize("seq_len", [1, 12], ids=["one_position", "twelve_positions"])
 def test_matches_transformer_lens(layer, seq_len):
-    bridge = tl_model(CFG, seed=8)
+    bridge, cache = oracle(seq_len)
     mlp = load_tl_weights(ex.MLP(CFG), bridge.blocks[layer].mlp)
-    torch.manual_seed(seq_len)
-    _, cache = bridge.run_with_cache(torch.randint(0, CFG.d_vocab, (3, seq_len)))
     assert_close(mlp(cache[f"blocks.{layer}.ln2.hook_out"]), cache[f"blocks.{layer}.hook_mlp_out"], atol=1e-5, rtol=1e-4,
                  name=f"MLP output vs TransformerLens's blocks.{layer}.hook_mlp_out")
 

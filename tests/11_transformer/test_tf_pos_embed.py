@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 import torch
 
@@ -17,13 +19,18 @@ def test_worked_example():
     assert_close(pos_embed(torch.zeros(2, 3, dtype=torch.long)), expected, name="PosEmbed of 2 sequences of 3 tokens")
 
 
+@functools.cache
+def bridge():
+    return tl_model(CFG, seed=5)
+
+
 @pytest.mark.parametrize("seq_len", [1, 5, 16], ids=["one_position", "shorter_than_n_ctx", "exactly_n_ctx"])
 def test_matches_transformer_lens(seq_len):
-    bridge = tl_model(CFG, seed=5)
-    pos_embed = load_tl_weights(ex.PosEmbed(CFG), bridge.pos_embed)
+    pos_embed = load_tl_weights(ex.PosEmbed(CFG), bridge().pos_embed)
     torch.manual_seed(seq_len)
     tokens = torch.randint(0, CFG.d_vocab, (3, seq_len))
-    _, cache = bridge.run_with_cache(tokens)
+    with torch.no_grad():
+        _, cache = bridge().run_with_cache(tokens)
     assert_close(
         pos_embed(tokens), cache["hook_pos_embed"],
         name=f"your PosEmbed vs TransformerLens's hook_pos_embed for {seq_len} positions",

@@ -1,3 +1,5 @@
+import functools
+
 import pytest
 import torch
 
@@ -12,11 +14,16 @@ CONFIGS = {
 }
 
 
+@functools.cache
+def tl_bridge(cfg_name: str):
+    return tl_model(CONFIGS[cfg_name], seed=12)
+
+
 @pytest.mark.parametrize("cfg_name", CONFIGS)
 @pytest.mark.parametrize("shape", [(1, 1), (2, 9), (3, 16)], ids=["one_token", "nine_tokens", "sixteen_tokens"])
 def test_logits_match_transformer_lens(cfg_name, shape):
     cfg = CONFIGS[cfg_name]
-    bridge = tl_model(cfg, seed=12)
+    bridge = tl_bridge(cfg_name)
     model = load_tl_weights(ex.Transformer(cfg), bridge)
     torch.manual_seed(shape[1])
     tokens = torch.randint(0, cfg.d_vocab, shape)
@@ -28,10 +35,10 @@ def test_logits_match_transformer_lens(cfg_name, shape):
 def test_blocks_run_in_order():
     # with two different blocks, running them in the wrong order (or only one) changes the logits
     cfg = CONFIGS["2_layers"]
-    bridge = tl_model(cfg, seed=13)
+    bridge = tl_bridge("2_layers")
     model = load_tl_weights(ex.Transformer(cfg), bridge)
-    _, cache = bridge.run_with_cache(torch.arange(10)[None] % cfg.d_vocab)
     with torch.no_grad():
+        _, cache = bridge.run_with_cache(torch.arange(10)[None] % cfg.d_vocab)
         residual = model.embed.W_E[torch.arange(10)] + model.pos_embed.W_pos[:10]
         assert_close(residual[None], cache["blocks.0.hook_resid_pre"], atol=1e-5,
                      name="embed + pos_embed (what the first block reads)")

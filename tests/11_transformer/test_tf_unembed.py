@@ -34,6 +34,7 @@ def test_matches_transformer_lens():
     bridge = tl_model(CFG, seed=11)
     unembed = load_tl_weights(ex.Unembed(CFG), bridge.unembed)
     torch.manual_seed(0)
-    logits, cache = bridge.run_with_cache(torch.randint(0, CFG.d_vocab, (2, 9)))
+    with torch.no_grad():
+        logits, cache = bridge.run_with_cache(torch.randint(0, CFG.d_vocab, (2, 9)))
     assert_close(unembed(cache["ln_final.hook_out"]), logits, atol=1e-5, rtol=1e-4,
                  name="your Unembed vs TransformerLens's logits")

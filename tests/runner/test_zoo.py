@@ -157,28 +157,183 @@ def _second_copy_loss(model, tokens, half_len, hooks=()):
     return definition.half_losses(logits, tokens, half_len)[1]
 
 
-def _zero_head(head):
+def _zero_heads(heads):
     def hook(z, hook):  # z: [batch, pos, head, d_head]
-        z[:, :, head] = 0.0
+        z[:, :, list(heads)] = 0.0
         return z
 
     return hook
 
 
-def test_induction_uses_the_previous_token_head_and_the_induction_head(induction, induction_metrics):
-    """Zero-ablating either head of the circuit destroys the prediction of the second copy."""
+def test_induction_uses_the_previous_token_head_and_the_induction_heads(induction):
+    """Zero-ablating the layer-0 previous-token head, or the layer-1 induction heads (there are
+    several, so one alone is not enough), destroys the prediction of the second copy."""
     from arena_cli.zoo import induction as definition
 
     half_len = 16
-    m = induction_metrics["per_length"][half_len]
     tokens = definition.repeated_tokens(16, half_len, torch.Generator().manual_seed(7))
+    patterns = definition.attention_patterns(induction, tokens)
+    prev_head = int(definition.prev_token_scores(patterns)[0].argmax())
+    induction_heads = (definition.induction_scores(patterns, half_len)[1] > 0.5).nonzero().flatten().tolist()
     clean = _second_copy_loss(induction, tokens, half_len)
-    no_prev = _second_copy_loss(
-        induction, tokens, half_len, [("blocks.0.attn.hook_z", _zero_head(m["prev_token_head"]))]
-    )
+    no_prev = _second_copy_loss(induction, tokens, half_len, [("blocks.0.attn.hook_z", _zero_heads([prev_head]))])
     no_ind = _second_copy_loss(
-        induction, tokens, half_len, [("blocks.1.attn.hook_z", _zero_head(m["induction_head"]))]
+        induction, tokens, half_len, [("blocks.1.attn.hook_z", _zero_heads(induction_heads))]
     )
     assert clean < 1.0
     assert no_prev > clean + 1.5, f"without the previous-token head: {no_prev:.2f} (clean {clean:.2f})"
-    assert no_ind > clean + 1.5, f"without the induction head: {no_ind:.2f} (clean {clean:.2f})"
+    assert no_ind > clean + 1.5, f"without the induction heads {induction_heads}: {no_ind:.2f} (clean {clean:.2f})"
+
+
+# ---------------------------------------------------------------------------------------------
+# grokking
+
+
+@pytest.fixture(scope="module")
+def grokking():
+    return zoo.load("grokking")
+
+
+@pytest.fixture(scope="module")
+def grokking_split():
+    from arena_cli.zoo import grokking as definition
+
+    return definition.train_indices()
+
+
+def test_grokking_training_and_held_out_pairs_partition_all_pairs(grokking_split):
+    train_idx, test_idx = grokking_split
+    p = 113
+    assert len(train_idx) == round(0.3 * p * p)
+    assert sorted(torch.cat([train_idx, test_idx]).tolist()) == list(range(p * p))
+
+
+def test_grokking_generalises_to_held_out_pairs(grokking, grokking_split):
+    from arena_cli.zoo import grokking as definition
+
+    metrics = definition.evaluate(grokking, *grokking_split)  # the bridge's own forward
+    assert metrics["train_acc"] > 0.99, metrics
+    assert metrics["test_acc"] > 0.99, metrics
+
+
+def test_grokking_answers_match_modular_addition(grokking):
+    a, b = torch.tensor([0, 5, 112, 60]), torch.tensor([0, 110, 112, 53])
+    tokens = torch.stack([a, b, torch.full_like(a, 113)], dim=1)
+    assert grokking.to_str_tokens(tokens[1]) == ["5", "110", "="]
+    assert grokking(tokens)[:, -1].argmax(-1).tolist() == ((a + b) % 113).tolist()
+
+
+def test_grokking_fast_training_forward_equals_the_bridge_forward(grokking):
+    from arena_cli.zoo import grokking as definition
+
+    tokens, _ = definition.all_pairs()
+    tokens = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(0))[:500]]
+    native = _common.native_from_bridge("grokking", grokking)
+    with torch.no_grad():
+        torch.testing.assert_close(definition.last_logits(native, tokens), grokking(tokens)[:, -1], atol=1e-4, rtol=1e-4)
+
+
+def test_grokking_embedding_is_dominated_by_a_few_key_frequencies(grokking):
+    from arena_cli.zoo import grokking as definition
+
+    frequencies, share = definition.key_frequencies(grokking.W_E[:113].detach())
+    assert share > definition.KEY_FREQUENCY_SHARE_MIN, (
+        f"the top {len(frequencies)} frequencies {frequencies} hold only {share:.0%} of the embedding"
+    )
+
+
+@pytest.fixture(scope="module")
+def grokking_history():
+    from arena_cli.zoo import grokking as definition
+
+    return definition.load_checkpoints()
+
+
+def test_grokking_history_spans_training_with_about_20_snapshots(grokking_history):
+    from arena_cli.zoo import grokking as definition
+
+    steps = [s.step for s in grokking_history]
+    assert 18 <= len(steps) <= 22 and steps[0] == 0 and steps == sorted(set(steps))
+    curve = definition.training_curve()
+    assert steps[-1] == int(curve["step"][-1])
+    assert len(curve["step"]) == len(curve["test_acc"]) > 100
+
+
+def test_grokking_history_memorises_before_it_generalises(grokking_history, grokking_split):
+    """Measured on the stored snapshot weights: a snapshot with ~100 % train and low test
+    accuracy, followed later by one above 99 % test accuracy; the stored numbers agree."""
+    from arena_cli.zoo import grokking as definition
+
+    measured = [definition.evaluate(s.model, *grokking_split) for s in grokking_history]
+    for snapshot, m in zip(grokking_history, measured):
+        assert abs(snapshot.test_acc - m["test_acc"]) < 0.01, (snapshot.step, snapshot.test_acc, m)
+    memorised = [i for i, m in enumerate(measured) if m["train_acc"] > 0.99 and m["test_acc"] < 0.5]
+    assert memorised, "no snapshot shows the memorisation phase"
+    grokked = [i for i, m in enumerate(measured) if m["test_acc"] > 0.99]
+    assert grokked and grokked[0] > memorised[0], (memorised, grokked)
+    assert measured[-1]["test_acc"] > 0.99
+
+
+def test_grokking_key_frequencies_emerge_during_training(grokking_history):
+    from arena_cli.zoo import grokking as definition
+
+    _, share_at_init = definition.key_frequencies(grokking_history[0].model.W_E[:113].detach())
+    _, share_at_end = definition.key_frequencies(grokking_history[-1].model.W_E[:113].detach())
+    assert share_at_init < 0.25 < definition.KEY_FREQUENCY_SHARE_MIN < share_at_end
+
+
+# ---------------------------------------------------------------------------------------------
+# brackets
+
+
+@pytest.fixture(scope="module")
+def brackets():
+    return zoo.load("brackets")
+
+
+@pytest.fixture(scope="module")
+def brackets_metrics(brackets):
+    from arena_cli.zoo import brackets as definition
+
+    return definition.measure(brackets, definition.held_out_set(per_kind=1000))
+
+
+def test_brackets_held_out_strings_are_never_trained_on():
+    from arena_cli.zoo import brackets as definition
+
+    held_out = definition.held_out_set(per_kind=200)
+    assert all(definition.is_held_out(s) for strings in held_out.values() for s in strings)
+    strings, labels = definition.training_batch(2000, torch.Generator().manual_seed(3))
+    assert not any(definition.is_held_out(s) for s in strings)
+    assert labels.tolist() == [int(definition.is_balanced(s)) for s in strings]
+
+
+def test_brackets_classifies_unseen_strings(brackets_metrics):
+    assert brackets_metrics["accuracy"] > 0.99, brackets_metrics
+
+
+@pytest.mark.parametrize("kind", ["balanced", "hard_negative", "one_flipped", "random"])
+def test_brackets_classifies_every_kind_of_unseen_string(brackets_metrics, kind):
+    m = brackets_metrics["per_kind"][kind]
+    assert m["n"] >= 500 and m["accuracy"] > 0.99, (kind, m)
+
+
+def test_brackets_tokenizer_and_padding_mask(brackets):
+    from arena_cli.zoo import brackets as definition
+
+    tokens = brackets.to_tokens(["(())", "())(", "("])
+    expected, mask = definition.encode(["(())", "())(", "("])
+    assert torch.equal(tokens, expected)
+    assert brackets.to_str_tokens(tokens[2]) == ["<start>", "(", "<pad>", "<pad>", "<pad>"]
+    with torch.no_grad():
+        padded = brackets(tokens, attention_mask=mask)[:, 0]
+        alone = torch.cat([brackets(expected[i : i + 1, : 1 + n])[:, 0] for i, n in enumerate([4, 4, 1])])
+    torch.testing.assert_close(padded, alone, atol=1e-4, rtol=1e-4)  # padding is invisible
+    assert padded.argmax(-1).tolist() == [1, 0, 0]
+
+
+def test_brackets_attention_is_bidirectional(brackets):
+    tokens = brackets.to_tokens("(()())")
+    _, cache = brackets.run_with_cache(tokens)
+    assert brackets.cfg.attention_dir == "bidirectional"
+    assert cache["pattern", 0][0, :, 0, 1:].sum() > 0.1, "position 0 attends to later positions"

@@ -1,0 +1,66 @@
+import pytest
+import torch
+import torch.distributed as dist
+
+from arena_cli.course.distributed import log_messages, point_to_point_only, run_on_ranks
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+WORLD_SIZE = 4
+CASES = {
+    # name: (shape, dtype)
+    "vector": ((6,), torch.float32),
+    "matrix": ((2, 3), torch.float64),
+    "one_element": ((1,), torch.float32),
+    "integers": ((5,), torch.int64),
+}
+
+
+def worker(rank: int, world_size: int) -> dict:
+    """Runs on every rank: the exercise's all-reduce (messages logged), then torch's."""
+    results = {}
+    for index, (name, (shape, dtype)) in enumerate(CASES.items()):
+        generator = torch.Generator().manual_seed(100 * rank + index)
+        data = (10 * torch.randn(shape, generator=generator)).to(dtype)
+        ours, reference = data.clone(), data.clone()
+        with point_to_point_only(), log_messages() as log:
+            ex.all_reduce_naive(ours)
+        dist.barrier()
+        dist.all_reduce(reference)
+        dist.barrier()
+        results[name] = (ours, reference, log.events)
+    return results
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return run_on_ranks(worker, WORLD_SIZE)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_matches_dist_all_reduce(outcomes, case):
+    for rank, results in enumerate(outcomes):
+        ours, reference, _ = results[case]
+        assert_close(
+            ours, reference, atol=1e-5, rtol=1e-6, check_dtype=True,
+            name=f"rank {rank}'s tensor after the all-reduce (the sum over ranks, in place)",
+        )
+
+
+def test_messages_go_through_rank_0(outcomes):
+    others = list(range(1, WORLD_SIZE))
+    for rank, results in enumerate(outcomes):
+        events = [(kind, peer) for kind, peer, _ in results["vector"][2]]
+        if rank == 0:
+            received = sorted(peer for kind, peer in events if kind == "recv")
+            sent = sorted(peer for kind, peer in events if kind == "send")
+            assert received == others and sent == others, (
+                f"rank 0 should receive once from and send once to each of {others}; it "
+                f"received from {received} and sent to {sent}"
+            )
+        else:
+            assert events == [("send", 0), ("recv", 0)], (
+                f"rank {rank} should send its tensor to rank 0, then receive the sum from it; "
+                f"its messages were {events}"
+            )

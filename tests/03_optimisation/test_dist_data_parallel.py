@@ -1,0 +1,96 @@
+import pytest
+import torch
+
+from arena_cli.course.optim import parameter_trajectory, regression_batches, single_threaded, tiny_mlp
+from arena_cli.course.distributed import run_on_ranks
+from arena_cli.testing import assert_close, load_exercise
+
+ex = load_exercise(__file__)
+
+WORLD_SIZE = 4
+LR = 0.1
+BATCHES = dict(seed=4, n_steps=5, batch_size=16)
+
+
+def rank_gradients(rank: int, model: torch.nn.Module) -> list[torch.Tensor]:
+    generator = torch.Generator().manual_seed(1000 + rank)
+    return [torch.randn(p.shape, generator=generator, dtype=p.dtype) for p in model.parameters()]
+
+
+def worker(rank: int, world_size: int) -> dict:
+    """Runs on every rank: each function of the exercise on rank-specific models."""
+    results = {}
+
+    model = tiny_mlp(seed=10 + rank)  # every rank starts from different weights
+    ex.broadcast_parameters(model)
+    results["broadcast"] = [p.detach().clone() for p in model.parameters()]
+
+    model = tiny_mlp(seed=0)
+    for p, g in zip(model.parameters(), rank_gradients(rank, model)):
+        p.grad = g
+    ex.average_gradients(model)
+    results["averaged"] = [p.grad.clone() for p in model.parameters()]
+
+    model = tiny_mlp(seed=20 + rank)
+    seen = []
+    model.register_forward_pre_hook(lambda module, inputs: seen.append(inputs[0].detach().clone()))
+    ex.train_data_parallel(model, regression_batches(**BATCHES), lr=LR)
+    results["trained"] = [p.detach().clone() for p in model.parameters()]
+    results["inputs_seen"] = seen
+    return results
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return run_on_ranks(worker, WORLD_SIZE)
+
+
+NAMES = [name for name, _ in tiny_mlp(0).named_parameters()]
+
+
+def test_broadcast_parameters_copies_rank_0_everywhere(outcomes):
+    expected = list(tiny_mlp(seed=10).parameters())
+    for rank, results in enumerate(outcomes):
+        for name, got, want in zip(NAMES, results["broadcast"], expected):
+            assert_close(got, want, atol=0, rtol=0, name=f"rank {rank}'s {name!r} after broadcast_parameters")
+
+
+def test_average_gradients_gives_the_mean_over_ranks(outcomes):
+    model = tiny_mlp(seed=0)
+    per_rank = [rank_gradients(rank, model) for rank in range(WORLD_SIZE)]
+    for rank, results in enumerate(outcomes):
+        for i, (name, got) in enumerate(zip(NAMES, results["averaged"])):
+            mean = torch.stack([grads[i] for grads in per_rank]).mean(0)
+            assert_close(
+                got, mean, atol=1e-12, rtol=1e-10,
+                name=f"rank {rank}'s averaged .grad of {name!r} (sum over {WORLD_SIZE} ranks / {WORLD_SIZE})",
+            )
+
+
+def test_training_equals_single_process_training_on_the_whole_batch(outcomes):
+    reference = tiny_mlp(seed=20)  # rank 0's initial weights, which the broadcast spreads
+    with single_threaded():
+        trajectory = parameter_trajectory(
+            reference, torch.optim.SGD(reference.parameters(), lr=LR), regression_batches(**BATCHES)
+        )
+    for rank, results in enumerate(outcomes):
+        for name, got, want in zip(NAMES, results["trained"], trajectory[-1]):
+            assert_close(
+                got, want, atol=1e-10, rtol=1e-8,
+                name=f"rank {rank}'s {name!r} after {BATCHES['n_steps']} data-parallel steps vs "
+                "one process on the whole batches",
+            )
+
+
+def test_each_rank_computes_on_its_own_slice_of_the_batch(outcomes):
+    batches = regression_batches(**BATCHES)
+    for rank, results in enumerate(outcomes):
+        seen = results["inputs_seen"]
+        assert len(seen) == len(batches), (
+            f"rank {rank} ran {len(seen)} forward passes, expected one per batch ({len(batches)})"
+        )
+        for step, ((x, _), inputs) in enumerate(zip(batches, seen)):
+            assert_close(
+                inputs, x.chunk(WORLD_SIZE)[rank], atol=0, rtol=0,
+                name=f"input of rank {rank}'s forward pass at step {step} (its chunk of the batch)",
+            )
