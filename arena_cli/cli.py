@@ -17,6 +17,7 @@ from typing import Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from arena_cli import render
 from arena_cli.errors import ArenaError, UsageError
@@ -58,7 +59,7 @@ def boundary(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except ArenaError as error:
-            err_console().print(f"[red]error:[/red] {error}", markup=True, highlight=False)
+            err_console().print(f"[red]error:[/red] {escape(str(error))}", markup=True, highlight=False)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt:
             err_console().print("interrupted")
@@ -105,7 +106,7 @@ def load_course() -> Course:
 def announce(course: Course, out: Console) -> None:
     """Tell the learner about a damaged progress file once, and rebuild it by re-checking."""
     if course.notice:
-        err_console().print(f"[yellow]note:[/yellow] {course.notice}", markup=True)
+        err_console().print(f"[yellow]note:[/yellow] {escape(course.notice)}", markup=True)
     if course.damaged:
         from arena_cli.rebuild import rebuild_progress
 
@@ -140,7 +141,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
     """Every exercise, grouped by section, with your progress."""
     course = load_course()
     if course.notice:
-        err_console().print(f"[yellow]note:[/yellow] {course.notice} Run `arena verify` to rebuild it.", markup=True)
+        err_console().print(f"[yellow]note:[/yellow] {escape(course.notice)} Run `arena verify` to rebuild it.", markup=True)
     if as_json:
         print(json.dumps(render.list_json(course.manifest, course.progress, course.root), indent=2))
         return
@@ -220,7 +221,7 @@ def verify() -> None:
     course = load_course()
     out = console()
     if course.notice:
-        err_console().print(f"[yellow]note:[/yellow] {course.notice}", markup=True)
+        err_console().print(f"[yellow]note:[/yellow] {escape(course.notice)}", markup=True)
     runner = _runner(course, warm=True)
     failed = 0
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from arena_cli.authoring import expected_stub
 from arena_cli.errors import ManifestError
@@ -90,7 +91,7 @@ def run_dev_check(root: Path, out: Console, *, section: str | None = None, run_c
     try:
         manifest = load_manifest(root)
     except ManifestError as error:
-        out.print(f"[red]x[/red] {error}")
+        out.print(f"[red]x[/red] {escape(str(error))}")
         return [Problem("exercises.toml", str(error))]
     problems = static_problems(root, manifest)
     exercises = [e for e in manifest.exercises if section is None or e.section == section]
@@ -110,7 +111,7 @@ def run_dev_check(root: Path, out: Console, *, section: str | None = None, run_c
         finally:
             runner.close()
     for problem in problems:
-        out.print(f"[red]problem[/red] {problem}", highlight=False)
+        out.print(f"[red]problem[/red] {escape(str(problem))}", highlight=False)
     checked = len(exercises)
     out.print(f"{checked} exercises checked, {len(problems)} problem(s)" + ("" if run_checks else " (checks not run: --quick)"))
     return problems

@@ -88,10 +88,6 @@ def unbroadcast(grad: Arr, original_shape: tuple[int, ...]) -> Arr:
     return grad.sum(axis=stretched, keepdims=True)  # axes of size 1 that broadcasting stretched
 
 
-def _shape(value: Any) -> tuple[int, ...]:
-    return np.shape(value)
-
-
 def log_back(grad_out: Arr, out: Arr, x: Arr) -> Arr:
     return grad_out / x
 
@@ -105,46 +101,46 @@ def negative_back(grad_out: Arr, out: Arr, x: Arr) -> Arr:
 
 
 def add_back0(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out, _shape(x))
+    return unbroadcast(grad_out, np.shape(x))
 
 
 def add_back1(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out, _shape(y))
+    return unbroadcast(grad_out, np.shape(y))
 
 
 def subtract_back0(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out, _shape(x))
+    return unbroadcast(grad_out, np.shape(x))
 
 
 def subtract_back1(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(-grad_out, _shape(y))
+    return unbroadcast(-grad_out, np.shape(y))
 
 
 def multiply_back0(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out * y, _shape(x))
+    return unbroadcast(grad_out * y, np.shape(x))
 
 
 def multiply_back1(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out * x, _shape(y))
+    return unbroadcast(grad_out * x, np.shape(y))
 
 
 def divide_back0(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(grad_out / y, _shape(x))
+    return unbroadcast(grad_out / y, np.shape(x))
 
 
 def divide_back1(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
-    return unbroadcast(-grad_out * x / (np.asarray(y) ** 2), _shape(y))
+    return unbroadcast(-grad_out * x / (np.asarray(y) ** 2), np.shape(y))
 
 
 def maximum_back0(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
     # ties split the gradient equally between both inputs, as torch.maximum does
     share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
-    return unbroadcast(grad_out * share, _shape(x))
+    return unbroadcast(grad_out * share, np.shape(x))
 
 
 def maximum_back1(grad_out: Arr, out: Arr, x: Arr, y: Arr) -> Arr:
     share = np.where(y > x, 1.0, np.where(x == y, 0.5, 0.0))
-    return unbroadcast(grad_out * share, _shape(y))
+    return unbroadcast(grad_out * share, np.shape(y))
 
 
 def _swap_last(a: Arr) -> Arr:

@@ -96,6 +96,33 @@ _SPECS: dict[str, _Spec] = {
                 d_vocab_out=2, attention_dir="bidirectional", normalization_type="LN", act_fn="relu",
             ),
         ),
+        _Spec(
+            name="ioi",
+            module="ioi",
+            description=(
+                "3-layer language model of generated indirect-object sentences (40 names, 10 templates, "
+                "both name orders, distractor names): predicts the IO name with a name-mover head."
+            ),
+            sections=("1.5 indirect object identification & patching", "1.4 interpreting with SAEs"),
+            config=dict(
+                n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=32, d_vocab=106,
+                attn_only=False, normalization_type="LN", act_fn="gelu",
+            ),
+        ),
+        _Spec(
+            name="icl",
+            module="icl",
+            description=(
+                "2-layer model that infers one of 8 letter-mapping tasks (shift, mirror, swap, ...) "
+                "from x y pairs in its prompt: near chance zero-shot, accurate after a few examples; "
+                "the task is linearly readable from the residual stream."
+            ),
+            sections=("1.6 function vectors & steering",),
+            config=dict(
+                n_layers=2, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=33, d_vocab=19,
+                attn_only=False, normalization_type="LN", act_fn="gelu",
+            ),
+        ),
     )
 }
 

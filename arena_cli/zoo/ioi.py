@@ -81,6 +81,7 @@ WARMUP = 100
 ACCURACY_MIN = 0.95
 MOVER_ATTENTION_MIN = 0.5  # mean attention from the last position to the IO name
 MOVER_RATIO_MIN = 3.0  # ... and at least this many times its attention to S (both) or to C
+ABLATION_DROP_MIN = 0.5  # zero-ablating the name movers at the last position removes >= half the IO - S logit difference
 
 
 def tokenizer():

@@ -40,10 +40,10 @@ class Linear(nn.Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        raise NotImplementedError('bound = 1/sqrt(in_features); weight [out, in] and bias [out] (or None) as nn.Parameters drawn from uniform(-bound, bound) (about 5 lines)')
+        raise NotImplementedError('bound = 1/sqrt(in_features); weight [out, in] and bias [out] (or None) as nn.Parameters drawn from uniform(-bound, bound) (about 3 lines)')
 
     def forward(self, x: Float[Tensor, "*batch in_features"]) -> Float[Tensor, "*batch out_features"]:
-        raise NotImplementedError('contract the last axis of x with the in-axis of the weight, then add the bias if there is one (about 3 lines)')
+        raise NotImplementedError('contract the last axis of x with the in-axis of the weight, then add the bias if there is one (about 2 lines)')
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -41,7 +41,7 @@ from torch import Tensor, nn
 class ResidualBlock(nn.Module):
     def __init__(self, in_feats: int, out_feats: int, first_stride: int = 1):
         super().__init__()
-        raise NotImplementedError('self.left = Sequential(conv3x3 stride first_stride, BN, ReLU, conv3x3, BN); self.right = Identity or Sequential(conv1x1 stride first_stride, BN); a ReLU (about 16 lines)')
+        raise NotImplementedError('self.left = Sequential(conv3x3 stride first_stride, BN, ReLU, conv3x3, BN); self.right = Identity or Sequential(conv1x1 stride first_stride, BN); a ReLU (about 15 lines)')
 
     def forward(self, x: Float[Tensor, "batch in_feats height width"]) -> Float[Tensor, "batch out_feats out_height out_width"]:
         raise NotImplementedError('relu of left(x) + right(x) (about 1 line)')

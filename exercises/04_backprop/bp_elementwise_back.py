@@ -25,12 +25,16 @@ from arena_cli.course.backprop import unbroadcast
 Arr = np.ndarray
 
 
-def negative_back(grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
+def negative_back(
+    grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = -x."""
     raise NotImplementedError('the derivative of -x is -1 (about 1 line)')
 
 
-def exp_back(grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
+def exp_back(
+    grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = exp(x), reusing `out`."""
     raise NotImplementedError('the derivative of exp(x) is exp(x), which is `out` (about 1 line)')
 

@@ -28,6 +28,8 @@ from jaxtyping import Float
 Arr = np.ndarray
 
 
-def getitem_back(grad_out: Arr, out: Arr, x: Float[Arr, "*shape"], index: Any) -> Float[Arr, "*shape"]:
+def getitem_back(
+    grad_out: Arr, out: Arr, x: Float[Arr, "*shape"], index: Any
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = x[index]."""
     raise NotImplementedError("zeros of x's shape, then np.add.at(grad, index, grad_out) so repeated indices add up (about 3 lines)")

@@ -26,11 +26,15 @@ from arena_cli.course.backprop import unbroadcast
 Arr = np.ndarray
 
 
-def maximum_back0(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float) -> Arr:
+def maximum_back0(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float
+) -> Arr:
     """dL/dx for out = np.maximum(x, y); ties give x half of grad_out."""
     raise NotImplementedError("weight 1 where x > y, 0.5 where x == y, 0 elsewhere; multiply by grad_out and unbroadcast to x's shape (about 2 lines)")
 
 
-def maximum_back1(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr) -> Arr:
+def maximum_back1(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr
+) -> Arr:
     """dL/dy for out = np.maximum(x, y); ties give y half of grad_out."""
     raise NotImplementedError('the mirror image of maximum_back0 (about 2 lines)')

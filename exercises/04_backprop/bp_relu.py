@@ -32,7 +32,9 @@ def relu_forward(x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
     raise NotImplementedError('np.maximum against 0.0 (about 1 line)')
 
 
-def relu_back(grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
+def relu_back(
+    grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = relu(x): grad_out where x > 0, else 0 (also at x == 0)."""
     raise NotImplementedError('grad_out times the mask x > 0 (about 1 line)')
 

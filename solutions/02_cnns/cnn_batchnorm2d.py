@@ -29,10 +29,10 @@ no `torch.nn.functional.batch_norm`, `torch.batch_norm`, `torch.nn.BatchNorm2d`.
 Worked example:
     >>> bn = BatchNorm2d(3)                  # a new module is in training mode
     >>> x = torch.randn(8, 3, 4, 4) * 5 + 2   # every channel: mean about 2, std about 5
-    >>> y = bn(x)                            # every channel of y: mean 0, std 1 (up to eps)
-    >>> bn.running_mean                      # 10 % of the way from 0 to each batch mean
-    tensor([0.2..., 0.1..., 0.2...])         # (about 0.2 each; digits depend on the draw)
-    >>> bn.eval(); bn(x)                     # now normalised with the running estimates
+    >>> y = bn(x)                            # every channel of y: mean 0, std 1
+    >>> bn.running_mean                      # 0.1 * each channel's batch mean: about 0.2 each
+    >>> bn.eval()
+    >>> y = bn(x)                            # now normalised with the running estimates
 """
 
 import torch
@@ -59,7 +59,7 @@ class BatchNorm2d(nn.Module):
         # END SOLUTION
 
     def forward(self, x: Float[Tensor, "batch channels height width"]) -> Float[Tensor, "batch channels height width"]:
-        # BEGIN SOLUTION: training: batch mean and biased var over (0, 2, 3), then update the running stats under no_grad (unbiased var); eval: the running stats; normalise, scale, shift (about 16 lines)
+        # BEGIN SOLUTION: training: batch mean and biased var over (0, 2, 3), then update the running stats under no_grad (unbiased var); eval: the running stats; normalise, scale, shift (about 12 lines)
         if self.training:
             mean = x.mean(dim=(0, 2, 3))  # [channels]
             var = x.var(dim=(0, 2, 3), unbiased=False)  # [channels], biased: normalises this batch

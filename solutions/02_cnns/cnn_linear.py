@@ -40,14 +40,14 @@ class Linear(nn.Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        # BEGIN SOLUTION: bound = 1/sqrt(in_features); weight [out, in] and bias [out] (or None) as nn.Parameters drawn from uniform(-bound, bound) (about 5 lines)
+        # BEGIN SOLUTION: bound = 1/sqrt(in_features); weight [out, in] and bias [out] (or None) as nn.Parameters drawn from uniform(-bound, bound) (about 3 lines)
         bound = 1 / math.sqrt(in_features)  # fan-in, whatever the number of outputs
         self.weight = nn.Parameter(torch.empty(out_features, in_features).uniform_(-bound, bound))
         self.bias = nn.Parameter(torch.empty(out_features).uniform_(-bound, bound)) if bias else None
         # END SOLUTION
 
     def forward(self, x: Float[Tensor, "*batch in_features"]) -> Float[Tensor, "*batch out_features"]:
-        # BEGIN SOLUTION: contract the last axis of x with the in-axis of the weight, then add the bias if there is one (about 3 lines)
+        # BEGIN SOLUTION: contract the last axis of x with the in-axis of the weight, then add the bias if there is one (about 2 lines)
         out = einops.einsum(x, self.weight, "... d_in, d_out d_in -> ... d_out")  # [*batch, out]
         return out if self.bias is None else out + self.bias
         # END SOLUTION

@@ -33,7 +33,7 @@ Worked example:
     >>> convert_name("layer2.0.downsample.1.running_var")
     'groups.1.blocks.0.right.1.running_var'
     >>> model = load_pretrained(DigitsResNet(), load_pretrained_state_dict())
-    >>> model.eval()(images).argmax(-1)      # now recognises the digits 0 to 4
+    >>> model.eval()      # now recognises the digits 0 to 4 (in eval mode: running statistics)
 """
 
 from torch import Tensor
@@ -43,7 +43,7 @@ from arena_cli.course.cnn import DigitsResNet, load_pretrained_state_dict  # noq
 
 def convert_name(name: str) -> str:
     """The DigitsResNet name of the checkpoint entry `name`."""
-    # BEGIN SOLUTION: split on "."; top-level conv1/bn1/fc map to stem.0/stem.1/head.2; "layerG" maps to groups.{G-1}.blocks.{B} plus the block's own table; raise KeyError otherwise (about 14 lines)
+    # BEGIN SOLUTION: split on "."; top-level conv1/bn1/fc map to stem.0/stem.1/head.2; "layerG" maps to groups.{G-1}.blocks.{B} plus the block's own table; raise KeyError otherwise (about 11 lines)
     top_level = {"conv1": "stem.0", "bn1": "stem.1", "fc": "head.2"}
     in_block = {"conv1": "left.0", "bn1": "left.1", "conv2": "left.3", "bn2": "left.4", "downsample": "right"}
     first, *rest = name.split(".")

@@ -41,7 +41,7 @@ from torch import Tensor, nn
 class ResidualBlock(nn.Module):
     def __init__(self, in_feats: int, out_feats: int, first_stride: int = 1):
         super().__init__()
-        # BEGIN SOLUTION: self.left = Sequential(conv3x3 stride first_stride, BN, ReLU, conv3x3, BN); self.right = Identity or Sequential(conv1x1 stride first_stride, BN); a ReLU (about 16 lines)
+        # BEGIN SOLUTION: self.left = Sequential(conv3x3 stride first_stride, BN, ReLU, conv3x3, BN); self.right = Identity or Sequential(conv1x1 stride first_stride, BN); a ReLU (about 15 lines)
         self.left = nn.Sequential(
             nn.Conv2d(in_feats, out_feats, kernel_size=3, stride=first_stride, padding=1, bias=False),
             nn.BatchNorm2d(out_feats),

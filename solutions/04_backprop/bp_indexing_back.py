@@ -28,7 +28,9 @@ from jaxtyping import Float
 Arr = np.ndarray
 
 
-def getitem_back(grad_out: Arr, out: Arr, x: Float[Arr, "*shape"], index: Any) -> Float[Arr, "*shape"]:
+def getitem_back(
+    grad_out: Arr, out: Arr, x: Float[Arr, "*shape"], index: Any
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = x[index]."""
     # BEGIN SOLUTION: zeros of x's shape, then np.add.at(grad, index, grad_out) so repeated indices add up (about 3 lines)
     grad = np.zeros(x.shape, dtype=np.float64)

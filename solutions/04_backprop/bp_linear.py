@@ -38,7 +38,13 @@ class Linear(Module):
     weight: Parameter
     bias: Parameter | None
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, rng: np.random.Generator | None = None) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        rng: np.random.Generator | None = None,
+    ) -> None:
         super().__init__()
         rng = np.random.default_rng() if rng is None else rng
         self.in_features, self.out_features = in_features, out_features

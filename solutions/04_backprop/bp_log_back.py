@@ -24,7 +24,9 @@ from jaxtyping import Float
 Arr = np.ndarray
 
 
-def log_back(grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
+def log_back(
+    grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = log(x), given grad_out = dL/d(out)."""
     # BEGIN SOLUTION: the derivative of log(x) is 1/x; scale grad_out by it (about 1 line)
     return grad_out / x

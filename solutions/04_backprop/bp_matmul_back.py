@@ -33,14 +33,24 @@ from arena_cli.course.backprop import unbroadcast
 Arr = np.ndarray
 
 
-def matmul_back0(grad_out: Float[Arr, "*batch n m"], out: Float[Arr, "*batch n m"], x: Float[Arr, "*bx n k"], y: Float[Arr, "*by k m"]) -> Float[Arr, "*bx n k"]:
+def matmul_back0(
+    grad_out: Float[Arr, "*batch n m"],
+    out: Float[Arr, "*batch n m"],
+    x: Float[Arr, "*bx n k"],
+    y: Float[Arr, "*by k m"],
+) -> Float[Arr, "*bx n k"]:
     """dL/dx for out = x @ y."""
     # BEGIN SOLUTION: grad_out @ (y with its last two axes swapped), unbroadcast to x's shape (about 1 line)
     return unbroadcast(grad_out @ np.swapaxes(y, -1, -2), x.shape)  # [*batch, n, m] @ [*by, m, k]
     # END SOLUTION
 
 
-def matmul_back1(grad_out: Float[Arr, "*batch n m"], out: Float[Arr, "*batch n m"], x: Float[Arr, "*bx n k"], y: Float[Arr, "*by k m"]) -> Float[Arr, "*by k m"]:
+def matmul_back1(
+    grad_out: Float[Arr, "*batch n m"],
+    out: Float[Arr, "*batch n m"],
+    x: Float[Arr, "*bx n k"],
+    y: Float[Arr, "*by k m"],
+) -> Float[Arr, "*by k m"]:
     """dL/dy for out = x @ y."""
     # BEGIN SOLUTION: (x with its last two axes swapped) @ grad_out, unbroadcast to y's shape (about 1 line)
     return unbroadcast(np.swapaxes(x, -1, -2) @ grad_out, y.shape)  # [*bx, k, n] @ [*batch, n, m]

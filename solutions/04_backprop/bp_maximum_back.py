@@ -26,7 +26,9 @@ from arena_cli.course.backprop import unbroadcast
 Arr = np.ndarray
 
 
-def maximum_back0(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float) -> Arr:
+def maximum_back0(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float
+) -> Arr:
     """dL/dx for out = np.maximum(x, y); ties give x half of grad_out."""
     # BEGIN SOLUTION: weight 1 where x > y, 0.5 where x == y, 0 elsewhere; multiply by grad_out and unbroadcast to x's shape (about 2 lines)
     share = np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
@@ -34,7 +36,9 @@ def maximum_back0(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr,
     # END SOLUTION
 
 
-def maximum_back1(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr) -> Arr:
+def maximum_back1(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr
+) -> Arr:
     """dL/dy for out = np.maximum(x, y); ties give y half of grad_out."""
     # BEGIN SOLUTION: the mirror image of maximum_back0 (about 2 lines)
     share = np.where(y > x, 1.0, np.where(x == y, 0.5, 0.0))

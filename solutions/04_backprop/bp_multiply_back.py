@@ -26,14 +26,18 @@ from arena_cli.course.backprop import unbroadcast
 Arr = np.ndarray
 
 
-def multiply_back0(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float) -> Arr:
+def multiply_back0(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr, y: Arr | float
+) -> Arr:
     """dL/dx for out = x * y (the shape of x)."""
     # BEGIN SOLUTION: d(x*y)/dx = y: multiply grad_out by y, then unbroadcast to x's shape (about 1 line)
     return unbroadcast(grad_out * y, np.shape(x))
     # END SOLUTION
 
 
-def multiply_back1(grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr) -> Arr:
+def multiply_back1(
+    grad_out: Float[Arr, "*out"], out: Float[Arr, "*out"], x: Arr | float, y: Arr
+) -> Arr:
     """dL/dy for out = x * y (the shape of y)."""
     # BEGIN SOLUTION: the mirror image of multiply_back0 (about 1 line)
     return unbroadcast(grad_out * x, np.shape(y))

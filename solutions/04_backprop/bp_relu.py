@@ -34,7 +34,9 @@ def relu_forward(x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
     # END SOLUTION
 
 
-def relu_back(grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]) -> Float[Arr, "*shape"]:
+def relu_back(
+    grad_out: Float[Arr, "*shape"], out: Float[Arr, "*shape"], x: Float[Arr, "*shape"]
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = relu(x): grad_out where x > 0, else 0 (also at x == 0)."""
     # BEGIN SOLUTION: grad_out times the mask x > 0 (about 1 line)
     return grad_out * (x > 0)

@@ -27,7 +27,12 @@ from jaxtyping import Float
 Arr = np.ndarray
 
 
-def reshape_back(grad_out: Float[Arr, "*new_shape"], out: Float[Arr, "*new_shape"], x: Float[Arr, "*shape"], shape: tuple[int, ...]) -> Float[Arr, "*shape"]:
+def reshape_back(
+    grad_out: Float[Arr, "*new_shape"],
+    out: Float[Arr, "*new_shape"],
+    x: Float[Arr, "*shape"],
+    shape: tuple[int, ...],
+) -> Float[Arr, "*shape"]:
     """dL/dx for out = np.reshape(x, shape)."""
     # BEGIN SOLUTION: reshape grad_out back to x's shape (about 1 line)
     return np.reshape(grad_out, x.shape)

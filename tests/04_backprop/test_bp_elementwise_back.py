@@ -29,7 +29,13 @@ def test_exp_back(shape):
     rng = np.random.default_rng(10 + len(shape))
     x, grad_out = rng.normal(size=shape), rng.normal(size=shape)
     (want,) = torch_grads(torch.exp, [x], grad_out)
-    assert_close(ex.exp_back(grad_out, np.exp(x), x), want, atol=1e-12, rtol=1e-10, name=f"exp_back on shape {shape}")
+    assert_close(
+        ex.exp_back(grad_out, np.exp(x), x),
+        want,
+        atol=1e-12,
+        rtol=1e-10,
+        name=f"exp_back on shape {shape}",
+    )
 
 
 DIVIDE_SHAPES = {
@@ -48,8 +54,20 @@ def test_divide_back(x_shape, y_shape):
     out = x / y
     grad_out = rng.normal(size=out.shape)
     want_x, want_y = torch_grads(torch.div, [x, y], grad_out)
-    assert_close(ex.divide_back0(grad_out, out, x, y), want_x, atol=1e-12, rtol=1e-10, name=f"divide_back0 (x {x_shape}, y {y_shape})")
-    assert_close(ex.divide_back1(grad_out, out, x, y), want_y, atol=1e-12, rtol=1e-10, name=f"divide_back1 (x {x_shape}, y {y_shape})")
+    assert_close(
+        ex.divide_back0(grad_out, out, x, y),
+        want_x,
+        atol=1e-12,
+        rtol=1e-10,
+        name=f"divide_back0 (x {x_shape}, y {y_shape})",
+    )
+    assert_close(
+        ex.divide_back1(grad_out, out, x, y),
+        want_y,
+        atol=1e-12,
+        rtol=1e-10,
+        name=f"divide_back1 (x {x_shape}, y {y_shape})",
+    )
 
 
 def test_divide_by_and_into_a_python_number():
@@ -67,7 +85,12 @@ def test_exp_back_reuses_out():
     x = np.array([0.0, 1.0, 2.0])
     fake_out = np.array([5.0, 6.0, 7.0])
     got = ex.exp_back(np.ones(3), fake_out, x)
-    assert_close(got, fake_out, atol=1e-12, name="exp_back(ones, out=[5, 6, 7], x): should equal grad_out * out")
+    assert_close(
+        got,
+        fake_out,
+        atol=1e-12,
+        name="exp_back(ones, out=[5, 6, 7], x): should equal grad_out * out",
+    )
 
 
 def test_inside_the_engine_on_a_diamond():

@@ -49,7 +49,12 @@ def test_matches_torch_autograd(seed, shape, index):
 
 def test_worked_example():
     got = ex.getitem_back(np.array([1.0, 2.0, 3.0]), np.zeros(3), np.zeros(4), np.array([0, 0, 2]))
-    assert_close(got, np.array([3.0, 0.0, 3.0, 0.0]), atol=0, name="gradient for x[[0, 0, 2]] with grad_out [1, 2, 3]")
+    assert_close(
+        got,
+        np.array([3.0, 0.0, 3.0, 0.0]),
+        atol=0,
+        name="gradient for x[[0, 0, 2]] with grad_out [1, 2, 3]",
+    )
 
 
 def test_inside_the_engine():

@@ -34,14 +34,31 @@ def test_matches_torch_autograd(x_shape, y_shape):
     out = x @ y
     grad_out = rng.normal(size=out.shape)
     want_x, want_y = torch_matmul_grads(x, y, grad_out)
-    assert_close(ex.matmul_back0(grad_out, out, x, y), want_x, atol=1e-10, rtol=1e-10, name=f"matmul_back0 (x {x_shape}, y {y_shape})")
-    assert_close(ex.matmul_back1(grad_out, out, x, y), want_y, atol=1e-10, rtol=1e-10, name=f"matmul_back1 (x {x_shape}, y {y_shape})")
+    assert_close(
+        ex.matmul_back0(grad_out, out, x, y),
+        want_x,
+        atol=1e-10,
+        rtol=1e-10,
+        name=f"matmul_back0 (x {x_shape}, y {y_shape})",
+    )
+    assert_close(
+        ex.matmul_back1(grad_out, out, x, y),
+        want_y,
+        atol=1e-10,
+        rtol=1e-10,
+        name=f"matmul_back1 (x {x_shape}, y {y_shape})",
+    )
 
 
 def test_worked_example():
     x, y = np.ones((2, 3)), np.arange(12.0).reshape(3, 4)
     want_x, _ = torch_matmul_grads(x, y, np.ones((2, 4)))
-    assert_close(ex.matmul_back0(np.ones((2, 4)), x @ y, x, y), want_x, atol=0, name="the docstring's example")
+    assert_close(
+        ex.matmul_back0(np.ones((2, 4)), x @ y, x, y),
+        want_x,
+        atol=0,
+        name="the docstring's example",
+    )
 
 
 def test_inside_the_engine_with_a_reused_weight():

@@ -32,8 +32,18 @@ def test_matches_torch_with_many_ties(x_shape, y_shape):
     grad_out = rng.normal(size=out.shape)
     assert np.any(np.broadcast_to(x, out.shape) == np.broadcast_to(y, out.shape)), "test data should contain ties"
     want_x, want_y = torch_max_grads(x, y, grad_out)
-    assert_close(ex.maximum_back0(grad_out, out, x, y), want_x, atol=1e-12, name=f"maximum_back0 (x {x_shape}, y {y_shape})")
-    assert_close(ex.maximum_back1(grad_out, out, x, y), want_y, atol=1e-12, name=f"maximum_back1 (x {x_shape}, y {y_shape})")
+    assert_close(
+        ex.maximum_back0(grad_out, out, x, y),
+        want_x,
+        atol=1e-12,
+        name=f"maximum_back0 (x {x_shape}, y {y_shape})",
+    )
+    assert_close(
+        ex.maximum_back1(grad_out, out, x, y),
+        want_y,
+        atol=1e-12,
+        name=f"maximum_back1 (x {x_shape}, y {y_shape})",
+    )
 
 
 def test_without_ties():
@@ -52,8 +62,18 @@ def test_ties_split_the_gradient_in_half():
     grad_out = np.array([10.0, 10.0, 10.0])
     want_x, want_y = torch_max_grads(x, y, grad_out)  # [0, 5, 10] and [10, 5, 0]
     out = np.maximum(x, y)
-    assert_close(ex.maximum_back0(grad_out, out, x, y), want_x, atol=0, name="maximum_back0 at [smaller, tie, larger]")
-    assert_close(ex.maximum_back1(grad_out, out, x, y), want_y, atol=0, name="maximum_back1 at [larger, tie, smaller]")
+    assert_close(
+        ex.maximum_back0(grad_out, out, x, y),
+        want_x,
+        atol=0,
+        name="maximum_back0 at [smaller, tie, larger]",
+    )
+    assert_close(
+        ex.maximum_back1(grad_out, out, x, y),
+        want_y,
+        atol=0,
+        name="maximum_back1 at [larger, tie, smaller]",
+    )
 
 
 def test_against_a_python_number():
@@ -63,8 +83,18 @@ def test_against_a_python_number():
     tx = torch.tensor(x, requires_grad=True)
     (want0,) = torch.autograd.grad(torch.maximum(tx, torch.tensor(0.0, dtype=torch.float64)), tx, torch.tensor(grad_out))
     (want1,) = torch.autograd.grad(torch.maximum(torch.tensor(0.0, dtype=torch.float64), tx), tx, torch.tensor(grad_out))
-    assert_close(ex.maximum_back0(grad_out, np.maximum(x, 0.0), x, 0.0), want0, atol=0, name="maximum_back0 for maximum(x, 0.0)")
-    assert_close(ex.maximum_back1(grad_out, np.maximum(0.0, x), 0.0, x), want1, atol=0, name="maximum_back1 for maximum(0.0, x)")
+    assert_close(
+        ex.maximum_back0(grad_out, np.maximum(x, 0.0), x, 0.0),
+        want0,
+        atol=0,
+        name="maximum_back0 for maximum(x, 0.0)",
+    )
+    assert_close(
+        ex.maximum_back1(grad_out, np.maximum(0.0, x), 0.0, x),
+        want1,
+        atol=0,
+        name="maximum_back1 for maximum(0.0, x)",
+    )
 
 
 def test_inside_the_engine():

@@ -32,8 +32,20 @@ def test_matches_torch_autograd(x_shape, y_shape):
     out = x * y
     grad_out = rng.normal(size=out.shape)
     want_x, want_y = torch_mul_grads(x, y, grad_out)
-    assert_close(ex.multiply_back0(grad_out, out, x, y), want_x, atol=1e-12, rtol=1e-10, name=f"multiply_back0 (x {x_shape}, y {y_shape})")
-    assert_close(ex.multiply_back1(grad_out, out, x, y), want_y, atol=1e-12, rtol=1e-10, name=f"multiply_back1 (x {x_shape}, y {y_shape})")
+    assert_close(
+        ex.multiply_back0(grad_out, out, x, y),
+        want_x,
+        atol=1e-12,
+        rtol=1e-10,
+        name=f"multiply_back0 (x {x_shape}, y {y_shape})",
+    )
+    assert_close(
+        ex.multiply_back1(grad_out, out, x, y),
+        want_y,
+        atol=1e-12,
+        rtol=1e-10,
+        name=f"multiply_back1 (x {x_shape}, y {y_shape})",
+    )
 
 
 def test_other_argument_is_a_python_number():
@@ -43,5 +55,15 @@ def test_other_argument_is_a_python_number():
     tx = torch.tensor(x, requires_grad=True)
     (want_x,) = torch.autograd.grad(tx * 2.5, tx, torch.tensor(grad_out))
     (want_y,) = torch.autograd.grad(2.5 * tx, tx, torch.tensor(grad_out))
-    assert_close(ex.multiply_back0(grad_out, x * 2.5, x, 2.5), want_x, atol=1e-12, name="multiply_back0 for x * 2.5")
-    assert_close(ex.multiply_back1(grad_out, 2.5 * x, 2.5, x), want_y, atol=1e-12, name="multiply_back1 for 2.5 * x")
+    assert_close(
+        ex.multiply_back0(grad_out, x * 2.5, x, 2.5),
+        want_x,
+        atol=1e-12,
+        name="multiply_back0 for x * 2.5",
+    )
+    assert_close(
+        ex.multiply_back1(grad_out, 2.5 * x, 2.5, x),
+        want_y,
+        atol=1e-12,
+        name="multiply_back1 for 2.5 * x",
+    )

@@ -11,7 +11,12 @@ ex = load_exercise(__file__)
 @pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 4)], ids=["vector", "matrix", "3d"])
 def test_forward_matches_torch(shape):
     x = np.random.default_rng(len(shape)).normal(size=shape)
-    assert_close(ex.relu_forward(x), torch.relu(torch.tensor(x)), atol=0, name=f"relu_forward on shape {shape}")
+    assert_close(
+        ex.relu_forward(x),
+        torch.relu(torch.tensor(x)),
+        atol=0,
+        name=f"relu_forward on shape {shape}",
+    )
 
 
 @pytest.mark.parametrize("shape", [(7,), (3, 4), (2, 3, 4)], ids=["vector", "matrix", "3d"])
@@ -28,7 +33,12 @@ def test_backward_matches_torch(shape):
 
 def test_gradient_at_zero_is_zero():
     got = ex.relu_back(np.array([5.0, 5.0, 5.0]), np.array([0.0, 0.0, 1.0]), np.array([-1.0, 0.0, 1.0]))
-    assert_close(got, np.array([0.0, 0.0, 5.0]), atol=0, name="relu_back at x = [-1, 0, 1] (torch: 0 at x == 0)")
+    assert_close(
+        got,
+        np.array([0.0, 0.0, 5.0]),
+        atol=0,
+        name="relu_back at x = [-1, 0, 1] (torch: 0 at x == 0)",
+    )
 
 
 def test_is_part_of_the_engine():

@@ -31,7 +31,12 @@ def test_reshape_back(shape, new_shape):
     out = np.reshape(x, new_shape)
     grad_out = rng.normal(size=out.shape)
     want = torch_grad(lambda t: t.reshape(new_shape), x, grad_out)
-    assert_close(ex.reshape_back(grad_out, out, x, new_shape), want, atol=0, name=f"reshape_back {shape} -> {new_shape}")
+    assert_close(
+        ex.reshape_back(grad_out, out, x, new_shape),
+        want,
+        atol=0,
+        name=f"reshape_back {shape} -> {new_shape}",
+    )
 
 
 PERMUTES = {
@@ -53,7 +58,12 @@ def test_permute_back(shape, dims):
     out = np.transpose(x, dims)
     grad_out = rng.normal(size=out.shape)
     want = torch_grad(lambda t: t.permute(*dims), x, grad_out)
-    assert_close(ex.permute_back(grad_out, out, x, dims), want, atol=0, name=f"permute_back {shape} by {dims}")
+    assert_close(
+        ex.permute_back(grad_out, out, x, dims),
+        want,
+        atol=0,
+        name=f"permute_back {shape} by {dims}",
+    )
 
 
 def test_inside_the_engine():

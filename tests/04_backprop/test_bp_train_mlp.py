@@ -58,7 +58,12 @@ def test_one_full_batch_epoch_is_one_torch_sgd_step():
     assert isinstance(loss, float), f"train_epoch should return a float, got {type(loss).__name__}"
     assert_close(loss, t_loss.item(), atol=1e-10, name="loss returned by a one-batch epoch")
     for (name, ours), theirs in zip(model.named_parameters(), twin.parameters()):
-        assert_close(ours.array, theirs.detach(), atol=1e-10, name=f"{name} after one step (clear stale .grad before backward)")
+        assert_close(
+            ours.array,
+            theirs.detach(),
+            atol=1e-10,
+            name=f"{name} after one step (clear stale .grad before backward)",
+        )
 
 
 def test_epoch_covers_every_example_once():
@@ -68,7 +73,12 @@ def test_epoch_covers_every_example_once():
     before = [p.array.copy() for p in model.parameters()]
     loss = ex.train_epoch(model, x, y, lr=0.0, batch_size=6, rng=np.random.default_rng(3))
     want = F.cross_entropy(twin(torch.tensor(x)), torch.tensor(y)).item()
-    assert_close(loss, want, atol=1e-10, name="mean of the batch losses of an epoch with lr 0 (4 batches of 6)")
+    assert_close(
+        loss,
+        want,
+        atol=1e-10,
+        name="mean of the batch losses of an epoch with lr 0 (4 batches of 6)",
+    )
     for i, (p, b) in enumerate(zip(model.parameters(), before)):
         assert_close(p.array, b, atol=0, name=f"parameter {i} after an epoch with lr 0")
 

@@ -177,3 +177,9 @@ def test_run_show_draws_the_checks_pictures(course):
     assert result.exit_code == 0
     assert "clip picture" in result.output and "clip scores" in result.output and "0.90 *" in result.output
     assert "clip picture" not in invoke("run", "clip").output
+
+
+def test_dev_check_names_orphan_files_with_brackets_intact(course):
+    (course / "solutions/more/stray.py").write_text("x = 1\n")
+    result = invoke("dev", "check", "--quick")
+    assert result.exit_code == 1 and "add an [[exercises]] entry" in result.output

@@ -337,3 +337,137 @@ def test_brackets_attention_is_bidirectional(brackets):
     _, cache = brackets.run_with_cache(tokens)
     assert brackets.cfg.attention_dir == "bidirectional"
     assert cache["pattern", 0][0, :, 0, 1:].sum() > 0.1, "position 0 attends to later positions"
+
+
+# ---------------------------------------------------------------------------------------------
+# ioi
+
+
+@pytest.fixture(scope="module")
+def ioi():
+    return zoo.load("ioi")
+
+
+@pytest.fixture(scope="module")
+def ioi_metrics(ioi):
+    from arena_cli.zoo import ioi as definition
+
+    return definition.measure(ioi, n=500, seed=2024)
+
+
+def test_ioi_prompts_put_every_role_where_it_says():
+    from arena_cli.zoo import ioi as definition
+
+    p = definition.make_prompts(300, torch.Generator().manual_seed(1))
+    rows = torch.arange(300)
+    assert torch.equal(p.tokens[rows, p.io_pos], p.io) and torch.equal(p.tokens[rows, p.s1_pos], p.s)
+    assert torch.equal(p.tokens[rows, p.s2_pos], p.s) and (p.io != p.s).all()
+    has_c = p.c >= 0
+    assert torch.equal(p.tokens[rows[has_c], p.c_pos[has_c]], p.c[has_c]) and (p.c[has_c] != p.io[has_c]).all()
+    assert (p.tokens[rows, p.end] == definition.TOKEN_ID["to"]).all()
+    assert 0.3 < (p.io_pos < p.s1_pos).float().mean() < 0.7, "both name orders"
+    assert 0.4 < has_c.float().mean() < 0.8, "many prompts have a distractor name"
+    assert len(set(p.end.tolist())) >= 8, "the answer's position varies"
+
+
+def test_ioi_tokenizer_reads_the_prompts(ioi):
+    from arena_cli.zoo import ioi as definition
+
+    p = definition.make_prompts(4, torch.Generator().manual_seed(2))
+    tokens = ioi.to_tokens(list(p.texts))
+    assert torch.equal(tokens, p.tokens)
+
+
+def test_ioi_predicts_the_indirect_object(ioi_metrics):
+    assert ioi_metrics["accuracy"] > 0.95, ioi_metrics["accuracy"]
+
+
+def test_ioi_predicts_the_indirect_object_despite_a_distractor_name(ioi_metrics):
+    # "all names minus the subject" would be right only about half the time here
+    assert ioi_metrics["accuracy_with_distractor"] > 0.95, ioi_metrics["accuracy_with_distractor"]
+
+
+def test_ioi_has_a_head_attending_from_the_end_to_the_indirect_object(ioi_metrics):
+    from arena_cli.zoo import ioi as definition
+
+    assert ioi_metrics["movers"], (
+        f"no head attends from the last position to IO with > {definition.MOVER_ATTENTION_MIN} and "
+        f"{definition.MOVER_RATIO_MIN}x its attention to S or C; best: {ioi_metrics['best_head']}"
+    )
+
+
+def test_ioi_name_mover_heads_move_the_indirect_object(ioi, ioi_metrics):
+    """Zero-ablating the name movers' output at the last position removes most of the IO - S logit
+    difference, and what they write there raises IO over S (direct logit attribution)."""
+    from arena_cli.zoo import ioi as definition
+
+    p = definition.make_prompts(300, torch.Generator().manual_seed(5))
+    mask = (p.tokens != definition.PAD).long()
+    rows = torch.arange(300)
+    movers = ioi_metrics["movers"]
+    assert movers
+
+    def logit_diff(logits):
+        final = definition.end_logits(logits, p)
+        return float((final[rows, p.io] - final[rows, p.s]).mean())
+
+    def ablate(layer_heads):
+        def hook(z, hook):
+            z[rows, p.end, layer_heads] = 0.0
+            return z
+
+        return hook
+
+    by_layer: dict[int, list[int]] = {}
+    for h in movers:
+        by_layer.setdefault(h["layer"], []).append(h["head"])
+    hooks = [(f"blocks.{layer}.attn.hook_z", ablate(heads)) for layer, heads in by_layer.items()]
+    with torch.no_grad():
+        logits, cache = ioi.run_with_cache(p.tokens, attention_mask=mask)
+        clean = logit_diff(logits)
+        ablated = logit_diff(ioi.run_with_hooks(p.tokens, attention_mask=mask, fwd_hooks=hooks))
+    assert clean > 0 and ablated < (1 - definition.ABLATION_DROP_MIN) * clean, (clean, ablated)
+    # direct logit attribution of the movers' output at the last position
+    direction = ioi.W_U[:, p.io].T - ioi.W_U[:, p.s].T  # [batch, d_model]
+    scale = cache["ln_final.hook_scale"][rows, p.end]  # [batch, 1]
+    for layer, heads in by_layer.items():
+        z = cache[f"blocks.{layer}.attn.hook_z"][rows, p.end][:, heads]  # [batch, head, d_head]
+        out = torch.einsum("bhd,hdm->bm", z, ioi.W_O[layer, heads])
+        dla = float(((out / scale) * direction).sum(-1).mean())
+        assert dla > 0.25 * clean, f"layer {layer} heads {heads} add {dla:.2f} to IO - S (clean {clean:.2f})"
+
+
+# ---------------------------------------------------------------------------------------------
+# icl
+
+
+@pytest.fixture(scope="module")
+def icl():
+    return zoo.load("icl")
+
+
+def test_icl_prompts_follow_one_task_and_never_repeat_an_input():
+    from arena_cli.zoo import icl as definition
+
+    tokens, tasks = definition.make_prompts(50, torch.Generator().manual_seed(0))
+    xs, ys = tokens[:, 1::2] - definition.FIRST_LETTER, tokens[:, 2::2] - definition.FIRST_LETTER
+    assert all(sorted(row.tolist()) == list(range(16)) for row in xs)
+    assert torch.equal(ys, definition.TASK_TABLE[tasks[:, None], xs])
+    assert all(sorted(f.tolist()) == list(range(16)) for f in definition.TASK_TABLE), "every task is a bijection"
+
+
+def test_icl_learns_the_task_from_a_few_examples(icl):
+    from arena_cli.zoo import icl as definition
+
+    by_k = definition.accuracy_by_examples(icl, n=512, seed=2024)
+    assert by_k[0] < definition.ZERO_SHOT_ACCURACY_MAX, f"zero-shot accuracy {by_k[0]:.2f}"
+    assert by_k[definition.FEW_SHOT] > definition.FEW_SHOT_ACCURACY_MIN, f"accuracy after 4 examples {by_k[4]:.2f}"
+    assert min(by_k[definition.FEW_SHOT :]) > definition.FEW_SHOT_ACCURACY_MIN
+
+
+def test_icl_task_is_linearly_readable_from_the_residual_stream(icl):
+    from arena_cli.zoo import icl as definition
+
+    by_layer = definition.probe_accuracy(icl, seed=2024)
+    assert by_layer[0] < 0.4, f"the embedding of the query alone should not reveal the task: {by_layer[0]:.2f}"
+    assert max(by_layer) > definition.PROBE_ACCURACY_MIN, f"probe accuracy by layer {by_layer}"

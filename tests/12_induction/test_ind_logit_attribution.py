@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from arena_cli.testing import assert_close, load_exercise
+from arena_cli.zoo import load
+from arena_cli.zoo.induction import repeated_tokens
+
+ex = load_exercise(__file__)
+model = load("induction")
+
+INPUTS = {
+    "repeated_3x(1+2x10)": lambda: repeated_tokens(3, 10, torch.Generator().manual_seed(0)),
+    "text": lambda: model.to_tokens("t8 t1 t9 t9 t4 t1 t9 t4 t1"),
+}
+HALF_LEN = 12
+
+
+def tl_components(cache):
+    """TransformerLens' own decomposition, reordered to embed, pos_embed, heads, bias."""
+    stack, labels = cache.get_full_resid_decomposition(expand_neurons=False, return_labels=True)
+    order = ["embed", "pos_embed", *[f"L{l}H{h}" for l in range(2) for h in range(4)], "bias"]
+    return stack[[labels.index(name) for name in order]]
+
+
+def constant_term(tokens):
+    """The part of the correct-token logit that no component owns: ln_final.b . W_U[:, t] + b_U[t]."""
+    t = tokens[:, 1:]
+    return (model.ln_final.b @ model.W_U)[t] + model.b_U[t]
+
+
+@pytest.mark.parametrize("make_tokens", INPUTS.values(), ids=INPUTS.keys())
+def test_components_match_transformer_lens_decomposition(make_tokens):
+    _, cache = model.run_with_cache(make_tokens())
+    components = ex.residual_components(cache, model)
+    assert_close(components, tl_components(cache), atol=1e-5,
+                 name="components [embed, pos_embed, L0H0 … L1H3, bias] vs cache.get_full_resid_decomposition")
+    assert_close(components.sum(0), cache["ln_final.hook_in"], atol=1e-4, name="sum of the components vs the final residual")
+
+
+@pytest.mark.parametrize("make_tokens", INPUTS.values(), ids=INPUTS.keys())
+def test_attributions_match_transformer_lens_with_the_frozen_scale(make_tokens):
+    tokens = make_tokens()
+    _, cache = model.run_with_cache(tokens)
+    # apply_ln_to_stack centres each component and divides by the cached final scale
+    normalised = cache.apply_ln_to_stack(tl_components(cache), layer=None) * model.ln_final.w
+    expected = torch.einsum("cbpd,dbp->bpc", normalised[:, :, :-1], model.W_U[:, tokens[:, 1:]])
+    got = ex.logit_attribution(ex.residual_components(cache, model), cache, model, tokens)
+    assert_close(got, expected, atol=1e-4, rtol=1e-4,
+                 name="attributions [batch, pos-1, component] vs TransformerLens' apply_ln_to_stack")
+
+
+@pytest.mark.parametrize("make_tokens", INPUTS.values(), ids=INPUTS.keys())
+def test_attributions_add_up_to_the_correct_logit(make_tokens):
+    tokens = make_tokens()
+    logits, cache = model.run_with_cache(tokens)
+    attributions = ex.logit_attribution(ex.residual_components(cache, model), cache, model, tokens)
+    correct = logits[:, :-1].gather(-1, tokens[:, 1:, None])[..., 0]  # [batch, pos-1]
+    assert_close(attributions.sum(-1) + constant_term(tokens), correct, atol=1e-4,
+                 name="sum of attributions + constant vs the model's logit of the next token")
+
+
+def test_induction_heads_carry_the_second_copy():
+    tokens = repeated_tokens(4, HALF_LEN, torch.Generator().manual_seed(2))
+    _, cache = model.run_with_cache(tokens)
+    attributions = ex.logit_attribution(ex.residual_components(cache, model), cache, model, tokens)
+    second = attributions[:, HALF_LEN + 1 :]  # predicting tokens HALF_LEN+2 …
+    layer1 = second[..., 6:10].sum(-1)
+    assert float(layer1.min()) > 2.0, (
+        f"on the predictable copy the layer-1 heads should add > 2 to the correct logit everywhere; min {float(layer1.min()):.2f}"
+    )
+    first = attributions[:, :HALF_LEN]
+    assert float(first.abs().max()) < float(second[..., 6:10].abs().max()), "the first copy should get little from anything"

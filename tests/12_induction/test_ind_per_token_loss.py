@@ -1,0 +1,54 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from arena_cli.testing import assert_close, load_exercise
+from arena_cli.zoo import load
+from arena_cli.zoo.induction import repeated_tokens
+
+ex = load_exercise(__file__)
+model = load("induction")
+
+SHAPES = {"batch_1_pos_2": (1, 2, 5), "batch_3_pos_9": (3, 9, 11), "batch_2_pos_30_vocab_103": (2, 30, 103)}
+
+
+@pytest.mark.parametrize("batch, pos, vocab", SHAPES.values(), ids=SHAPES.keys())
+def test_matches_cross_entropy_on_random_logits(batch, pos, vocab):
+    gen = torch.Generator().manual_seed(pos)
+    logits = torch.randn(batch, pos, vocab, generator=gen) * 3
+    tokens = torch.randint(0, vocab, (batch, pos), generator=gen)
+    expected = F.cross_entropy(logits[:, :-1].reshape(-1, vocab), tokens[:, 1:].reshape(-1), reduction="none")
+    got = ex.per_token_loss(logits, tokens)
+    assert_close(got, expected.reshape(batch, pos - 1), atol=1e-5,
+                 name="loss[b, p] of predicting tokens[b, p + 1] from logits[b, p]")
+
+
+def test_matches_the_models_own_per_token_loss():
+    tokens = repeated_tokens(4, 15, torch.Generator().manual_seed(0))
+    expected = model(tokens, return_type="loss", loss_per_token=True)
+    assert_close(ex.per_token_loss(model(tokens), tokens), expected, atol=1e-5,
+                 name="per-token loss vs model(tokens, return_type='loss', loss_per_token=True)")
+
+
+@pytest.mark.parametrize("half_len", [2, 7, 20])
+def test_copies_average_the_right_positions(half_len):
+    # a distinct value per position shows exactly which positions went into each mean
+    losses = torch.arange(2 * half_len, dtype=torch.float32)[None].repeat(3, 1)
+    losses[1] += 100.0
+    first, second = ex.loss_on_copies(losses, half_len)
+    expected_first = sum(range(half_len)) / half_len + 100 / 3  # tokens 1 … half_len sit at 0 … half_len-1
+    expected_second = sum(range(half_len + 1, 2 * half_len)) / (half_len - 1) + 100 / 3
+    assert isinstance(first, float) and isinstance(second, float), "return two Python floats"
+    assert_close(first, expected_first, atol=1e-4, name=f"first-copy loss (half_len {half_len})")
+    assert_close(second, expected_second, atol=1e-4,
+                 name=f"second-copy loss (half_len {half_len}; the first token of the repeat is left out)")
+
+
+def test_the_model_predicts_the_repeat():
+    half_len = 20
+    tokens = repeated_tokens(8, half_len, torch.Generator().manual_seed(1))
+    first, second = ex.loss_on_copies(ex.per_token_loss(model(tokens), tokens), half_len)
+    assert first > 0.8 * math.log(100), f"first copy: loss {first:.2f}, but random tokens cannot be predicted"
+    assert second < 0.5, f"second copy: loss {second:.2f}; the zoo model predicts repeats well"
