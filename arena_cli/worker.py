@@ -33,6 +33,9 @@ PRELOAD = (
     "torch",
     "torch.nn",
     "torch.nn.functional",
+    "torch.optim",
+    "torch._dynamo",  # the first optimizer step imports it (seconds, ~800 modules)
+    "torch.distributed",
     "einops",
     "jaxtyping",
     "transformer_lens",

@@ -11,8 +11,12 @@
 
 Every rank has joined the process group (`dist.get_rank()`, `dist.get_world_size()` work) before
 `worker(rank, world_size, *args)` is called, and leaves it afterwards. The return values come
-back in rank order (they must pickle). If any rank raises, the run stops at once and
-`RankError` reports that rank's traceback and printed output.
+back in rank order (they must pickle: tensors, numbers, lists, dicts...). What ranks print is
+passed on to the caller's stdout. If any rank raises, the run stops at once and `RankError`
+reports the traceback and output of the rank that failed first.
+
+For checks: inside `point_to_point_only()` the collectives (`dist.broadcast`, `dist.all_reduce`,
+...) raise, and `log_messages()` records every send and recv of the rank.
 
 How it works, and why. The caller may be a process forked from a long-lived parent that has
 imported torch (the runner's fast path), so ranks are not forked from it, and a worker defined in a
@@ -23,14 +27,16 @@ torch once, loads the worker's file by path, and forks the ranks before any tens
 a 2-core machine). Ranks write their results into a private temporary folder.
 
 Nothing outlives a run, whatever the worker does:
-- a rank that raises ends its process group (`destroy_process_group` in `finally`), reports, and
-  the supervisor kills the other ranks (which may be waiting on it) by process id;
+- a rank that raises writes its report, leaves its process group (`destroy_process_group` in
+  `finally`) and exits; the supervisor then kills the other ranks (which may be waiting for it)
+  by process id;
 - a send/recv that waits longer than `collective_timeout` raises inside the rank (gloo's timeout);
 - after `timeout` seconds the supervisor kills every rank; if the supervisor itself is stuck, the
   caller kills its whole session (the supervisor and its ranks) by process-group id; and every rank
   carries an alarm that ends it shortly after `timeout` even if both of those are gone;
 - the supervisor also stops when its caller disappears.
 A fresh free port is picked for every run (and the run retried if another process takes it first).
+Ranks talk over the loopback interface only, and the project's socket guard is active in them.
 POSIX only (fork, process groups, alarms), like the runner.
 """
 
@@ -125,6 +131,7 @@ def run_on_ranks(
     `worker` must be a module-level function of a Python file (it is loaded again, by path, in
     the new processes). Raises `RankError` if a rank raises, dies, or the run exceeds `timeout`.
     """
+    __tracebackhide__ = True  # pytest: show the rank's error, not this launcher
     if world_size < 1:
         raise ValueError(f"world_size must be at least 1, got {world_size}")
     worker_file = inspect.getsourcefile(worker) or inspect.getfile(worker)
@@ -155,6 +162,7 @@ class _PortTaken(Exception):
 
 
 def _run_job(job: _Job) -> list[Any]:
+    __tracebackhide__ = True  # pytest: show the rank's error, not this launcher
     job_dir = Path(tempfile.mkdtemp(prefix="arena-dist-"))
     try:
         (job_dir / "job.pkl").write_bytes(pickle.dumps(job))
@@ -215,6 +223,7 @@ def _root_cause(errors: dict[int, tuple[str, float]]) -> int:
 
 
 def _collect(job: _Job, job_dir: Path) -> list[Any]:
+    __tracebackhide__ = True  # pytest: show the rank's error, not this launcher
     status_path = job_dir / "status.pkl"
     if not status_path.exists():
         log = (job_dir / "supervisor.log").read_text(errors="replace")
@@ -228,7 +237,13 @@ def _collect(job: _Job, job_dir: Path) -> list[Any]:
     for rank in range(job.world_size):
         path = job_dir / f"rank{rank}.pkl"
         if path.exists():
-            outcomes[rank] = pickle.loads(path.read_bytes())
+            try:
+                outcomes[rank] = pickle.loads(path.read_bytes())
+            except Exception as error:
+                raise RankError(
+                    f"rank {rank} returned something the caller cannot unpickle ({error!r}); "
+                    "return tensors, numbers, strings, lists, tuples and dicts"
+                ) from None
     errors = {r: (value, when) for r, (kind, value, when) in outcomes.items() if kind == "error"}
     if errors:
         rank = _root_cause(errors)
@@ -243,6 +258,8 @@ def _collect(job: _Job, job_dir: Path) -> list[Any]:
                 "on the other rank, with the same shape and dtype, in the same order. Or a rank "
                 "stuck in a loop.)"
             )
+        if "pair is not connected" in text.lower():
+            message.append("(did a rank send to itself, or receive from itself?)")
         output = _rank_output(job_dir, rank).strip()
         if output:
             message += [f"output of rank {rank}:", _tail(output, 15)]
@@ -367,6 +384,12 @@ def _write_atomically(path: Path, payload: bytes) -> None:
     os.replace(temporary, path)
 
 
+def _error_outcome(error: BaseException) -> tuple[str, str, float]:
+    # Skip this module's own frame: the report starts in the worker.
+    frames = error.__traceback__.tb_next if error.__traceback__ else None
+    return "error", "".join(traceback.format_exception(type(error), error, frames)), time.time()
+
+
 def _rank_main(
     job: _Job, job_dir: Path, worker: Callable[..., Any], rank: int, deadline: float
 ) -> None:
@@ -376,7 +399,8 @@ def _rank_main(
     log_fd = os.open(job_dir / f"rank{rank}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
-    ok = False
+    result_path = job_dir / f"rank{rank}.pkl"
+    outcome: tuple[str, Any, float] | None = None
     try:
         from datetime import timedelta
 
@@ -392,22 +416,29 @@ def _rank_main(
             timeout=timedelta(seconds=job.collective_timeout),
         )
         try:
-            result = worker(rank, job.world_size, *job.args)
+            outcome = ("ok", worker(rank, job.world_size, *job.args), time.time())
+        except BaseException as error:  # everything, SystemExit included
+            outcome = _error_outcome(error)
+            # Report before leaving the group: the other ranks fail as soon as we leave, and
+            # the supervisor then stops everyone, perhaps before this rank could write.
+            _write_atomically(result_path, pickle.dumps(outcome))
         finally:
             dist.destroy_process_group()
-        payload = pickle.dumps(("ok", result, time.time()))
-        ok = True
-    except BaseException as error:  # report everything, SystemExit included
-        # Skip this function's own frame: the report starts in the worker.
-        frames = error.__traceback__.tb_next if error.__traceback__ else None
-        text = "".join(traceback.format_exception(type(error), error, frames))
-        payload = pickle.dumps(("error", text, time.time()))
+    except BaseException as error:  # joining or leaving the group failed
+        if outcome is None or outcome[0] == "ok":
+            outcome = _error_outcome(error)
     try:
-        _write_atomically(job_dir / f"rank{rank}.pkl", payload)
+        if not result_path.exists():
+            try:
+                payload = pickle.dumps(outcome)
+            except Exception as error:  # the worker returned something that does not pickle
+                outcome = _error_outcome(error)
+                payload = pickle.dumps(outcome)
+            _write_atomically(result_path, payload)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0 if ok else 1)
+        os._exit(0 if outcome is not None and outcome[0] == "ok" else 1)
 
 
 def _supervise(job_dir: Path) -> None:
@@ -415,6 +446,12 @@ def _supervise(job_dir: Path) -> None:
     deadline = time.monotonic() + job.timeout
     status: dict[str, Any] = {"first_failure": None, "timed_out": False, "exit_codes": {}}
     try:
+        from arena_cli.offline import install_socket_guard
+
+        install_socket_guard()  # the ranks run learner code: no network there either
+        # gloo talks over the loopback interface only (its default resolves the host name)
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo0" if sys.platform == "darwin" else "lo")
+
         import torch  # noqa: F401  (imported once here, shared by every forked rank)
         import torch.distributed  # noqa: F401
 

@@ -23,7 +23,6 @@ import torch
 from torch import Tensor, nn
 
 
-
 @contextlib.contextmanager
 def single_threaded() -> Iterator[None]:
     """Run torch on one thread inside the block: these tensors are tiny, and on a busy machine
@@ -216,7 +215,8 @@ def read_offline_run(run_file: Path) -> OfflineRun:
             for item in record.config.remove:
                 run.config.pop(_item_key(item), None)
         elif kind == "history":
-            run.history.append({_item_key(i): json.loads(i.value_json) for i in record.history.item})
+            row = {_item_key(item): json.loads(item.value_json) for item in record.history.item}
+            run.history.append(row)
         elif kind == "summary":
             for item in record.summary.update:
                 run.summary[_item_key(item)] = json.loads(item.value_json)
@@ -260,7 +260,11 @@ def assert_follows_torch(
     for step, (got, want) in enumerate(zip(actual, expected), start=1):
         for name, got_param, want_param in zip(names, got, want):
             assert_close(
-                got_param, want_param, atol=atol, rtol=rtol, name=f"parameter {name!r} after step {step}"
+                got_param,
+                want_param,
+                atol=atol,
+                rtol=rtol,
+                name=f"parameter {name!r} after step {step}",
             )
 
 

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 
 import einops
 import torch
-import torch.nn.functional as F
 from jaxtyping import Float, Int
 from torch import Tensor, nn
 

@@ -266,6 +266,7 @@ def train(
     memorised = [s for s in snapshots if s["train_acc"] > 0.99 and s["test_acc"] < 0.5]
     result = dict(
         name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(seconds, 1),
+        train_cpu_seconds=round(clock.cpu(), 1),
         n_params=_common.n_params(model), grokked_at_step=grokked_at, **final,
         memorised_snapshot_steps=[s["step"] for s in memorised],
         key_frequencies=frequencies, key_frequency_share=share,

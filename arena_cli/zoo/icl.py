@@ -204,6 +204,7 @@ def train(
         final = measure(model)
     result = dict(
         name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
+        train_cpu_seconds=round(clock.cpu(), 1),
         n_params=_common.n_params(model), **final, history=history,
     )
     if out is not None:

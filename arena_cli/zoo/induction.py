@@ -243,6 +243,7 @@ def train(
     seconds = clock()
     result = dict(
         name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(seconds, 1),
+        train_cpu_seconds=round(clock.cpu(), 1),
         n_params=_common.n_params(model), **final["worst"],
         per_length={str(k): v for k, v in final["per_length"].items()}, history=history,
     )

@@ -280,6 +280,7 @@ def train(
         final = measure(model)
     result = dict(
         name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
+        train_cpu_seconds=round(clock.cpu(), 1),
         n_params=_common.n_params(model), accuracy=final["accuracy"],
         accuracy_with_distractor=final["accuracy_with_distractor"], logit_diff=final["logit_diff"],
         movers=final["movers"], best_head=final["best_head"], history=history,

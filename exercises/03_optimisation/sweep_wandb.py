@@ -33,18 +33,13 @@ import wandb
 
 from arena_cli.course.optim import train_classifier
 
-# Quieter and faster runs: no console capture, no system metrics, no code or git snapshot.
-RUN_SETTINGS = wandb.Settings(
-    console="off", x_disable_stats=True, save_code=False, disable_git=True, silent=True
-)
-
 
 def run_sweep(
     configs: list[dict[str, Any]], log_dir: str | Path, project: str = "arena-sweep"
 ) -> list[dict[str, Any]]:
     """Train and log one offline wandb run per config; return `{**config, **final_metrics}`
     for every run, in the order of `configs`."""
-    raise NotImplementedError('per config: wandb.init(project, dir=log_dir, config, mode="offline", settings=RUN_SETTINGS), train_classifier with log=run.log, write the metrics to run.summary, run.finish(); collect the results (about 9 lines)')
+    raise NotImplementedError('per config: wandb.init(project=..., dir=str(log_dir), config=..., mode="offline"), train_classifier with log=run.log, write the metrics to run.summary, run.finish(); collect the results (about 9 lines)')
 
 
 def best_run(results: list[dict[str, Any]], metric: str, mode: str = "min") -> dict[str, Any]:

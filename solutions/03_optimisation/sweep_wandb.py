@@ -33,23 +33,16 @@ import wandb
 
 from arena_cli.course.optim import train_classifier
 
-# Quieter and faster runs: no console capture, no system metrics, no code or git snapshot.
-RUN_SETTINGS = wandb.Settings(
-    console="off", x_disable_stats=True, save_code=False, disable_git=True, silent=True
-)
-
 
 def run_sweep(
     configs: list[dict[str, Any]], log_dir: str | Path, project: str = "arena-sweep"
 ) -> list[dict[str, Any]]:
     """Train and log one offline wandb run per config; return `{**config, **final_metrics}`
     for every run, in the order of `configs`."""
-    # BEGIN SOLUTION: per config: wandb.init(project, dir=log_dir, config, mode="offline", settings=RUN_SETTINGS), train_classifier with log=run.log, write the metrics to run.summary, run.finish(); collect the results (about 9 lines)
+    # BEGIN SOLUTION: per config: wandb.init(project=..., dir=str(log_dir), config=..., mode="offline"), train_classifier with log=run.log, write the metrics to run.summary, run.finish(); collect the results (about 9 lines)
     results = []
     for config in configs:
-        run = wandb.init(
-            project=project, dir=str(log_dir), config=config, mode="offline", settings=RUN_SETTINGS
-        )
+        run = wandb.init(project=project, dir=str(log_dir), config=config, mode="offline")
         try:
             metrics = train_classifier(config, log=run.log)
             for name, value in metrics.items():

@@ -11,8 +11,9 @@ Worked example:
     W_U = [[1., 0., -1.],        x at one position = [2., 3.]   b_U = [0., 0., 1.]
            [0., 1.,  1.]]        -> logits = [2., 3., 1. + 1.] = [2., 3., 2.]
 
-GPT-2 ties W_U to the transpose of the embedding W_E; TransformerLens (and this course) keep
-them separate, which is what lets a model predict "B after A" without also predicting "A after B".
+GPT-2 ties W_U to the transpose of the embedding W_E; this course (like TransformerLens) keeps
+them separate. Untied, the direct path W_E @ W_U (a token straight to next-token logits) need not
+be symmetric, so it can learn "B follows A" without also learning "A follows B".
 """
 
 import einops

@@ -25,6 +25,7 @@ def worker(rank: int, world_size: int) -> dict:
         generator = torch.Generator().manual_seed(100 * rank + index)
         data = (10 * torch.randn(shape, generator=generator)).to(dtype)
         ours, reference = data.clone(), data.clone()
+        print(f"case {name}: broadcast from rank {src}, shape {tuple(shape)}, {dtype}", flush=True)
         with point_to_point_only(), log_messages() as log:
             ex.tree_broadcast(ours, src)
         dist.barrier()

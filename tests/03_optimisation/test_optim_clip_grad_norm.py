@@ -38,7 +38,8 @@ def test_matches_torch_clip_grad_norm(case):
     expected_total = torch.nn.utils.clip_grad_norm_(reference, max_norm, norm_type)
     assert_close(total, expected_total, name="returned norm (the global norm before clipping)")
     for i, (p, q) in enumerate(zip(ours, reference)):
-        assert_close(p.grad, q.grad, name=f"gradient of parameter {i} (shape {tuple(p.shape)}) after clipping")
+        what = f"gradient of parameter {i} (shape {tuple(p.shape)}) after clipping"
+        assert_close(p.grad, q.grad, name=what)
 
 
 def test_clipping_uses_one_coefficient_for_all_gradients():
@@ -47,8 +48,8 @@ def test_clipping_uses_one_coefficient_for_all_gradients():
     big.grad, small.grad = torch.tensor([30.0, 40.0]), torch.tensor([0.3, 0.4])
     ex.clip_grad_norm([big, small], max_norm=5.0)
     ratio = 5.0 / (math.hypot(50.0, 0.5) + 1e-6)
-    assert_close(small.grad, torch.tensor([0.3, 0.4]) * ratio, name="small gradient after global clipping")
-    assert_close(big.grad, torch.tensor([30.0, 40.0]) * ratio, name="big gradient after global clipping")
+    assert_close(small.grad, torch.tensor([0.3, 0.4]) * ratio, name="small gradient, clipped globally")
+    assert_close(big.grad, torch.tensor([30.0, 40.0]) * ratio, name="big gradient, clipped globally")
 
 
 def test_parameters_without_a_gradient_are_skipped():
@@ -58,7 +59,7 @@ def test_parameters_without_a_gradient_are_skipped():
     total = ex.clip_grad_norm(params, 1.0)
     expected_total = torch.nn.utils.clip_grad_norm_(reference, 1.0)
     assert params[1].grad is None, "a parameter without a gradient must keep .grad = None"
-    assert_close(total, expected_total, name="returned norm with a gradient-less parameter in the list")
+    assert_close(total, expected_total, name="returned norm, with a gradient-less parameter")
 
 
 def test_accepts_a_generator_of_parameters():

@@ -11,6 +11,10 @@ def bowl(a: float, b: float):
     return lambda p: a * p[0] ** 2 + b * p[1] ** 2
 
 
+def plain_sgd(params):
+    return torch.optim.SGD(params, lr=0.1)
+
+
 BOWLS = {
     "round_bowl": (1.0, 1.0, 0.1, [1.0, -2.0], 6),
     "elongated_bowl": (0.05, 1.0, 0.4, [3.0, 0.5], 10),
@@ -25,7 +29,9 @@ def test_plain_sgd_follows_the_closed_form(a, b, lr, start, n_steps):
     path = ex.optimise(bowl(a, b), start, lambda ps: torch.optim.SGD(ps, lr=lr), n_steps)
     t = torch.arange(n_steps + 1, dtype=torch.float64)
     factors = torch.stack([(1 - 2 * lr * a) ** t, (1 - 2 * lr * b) ** t], dim=1)
-    assert_close(path, factors * start, atol=1e-10, rtol=1e-8, name="path (row t = point after t steps)")
+    assert_close(
+        path, factors * start, atol=1e-10, rtol=1e-8, name="path (row t = point after t steps)"
+    )
 
 
 @pytest.mark.parametrize("momentum", [0.5, 0.9], ids=["momentum_0.5", "momentum_0.9"])
@@ -53,17 +59,17 @@ def test_momentum_sgd_follows_the_closed_form(momentum):
 
 def test_start_is_not_modified():
     start = torch.tensor([1.0, 1.0])
-    ex.optimise(ex.valley, start, lambda ps: torch.optim.SGD(ps, lr=0.1), 3)
+    ex.optimise(ex.valley, start, plain_sgd, 3)
     assert_close(start, torch.tensor([1.0, 1.0]), name="`start` after optimise (copy it first)")
 
 
 def test_path_is_a_detached_tensor_of_n_steps_plus_one_rows():
-    path = ex.optimise(ex.valley, torch.tensor([1.0, 1.0]), lambda ps: torch.optim.SGD(ps, lr=0.1), 4)
+    path = ex.optimise(ex.valley, torch.tensor([1.0, 1.0]), plain_sgd, 4)
     assert isinstance(path, torch.Tensor), f"expected a tensor, got {type(path).__name__}"
-    assert path.shape == (5, 2), f"4 steps give 5 points (start included); got shape {tuple(path.shape)}"
+    assert path.shape == (5, 2), f"4 steps give 5 points (with the start); got {tuple(path.shape)}"
     assert not path.requires_grad, "return detached points (point.detach().clone())"
 
 
 def test_zero_steps_returns_the_start_only():
-    path = ex.optimise(ex.valley, torch.tensor([0.5, -0.5]), lambda ps: torch.optim.SGD(ps, lr=0.1), 0)
+    path = ex.optimise(ex.valley, torch.tensor([0.5, -0.5]), plain_sgd, 0)
     assert_close(path, torch.tensor([[0.5, -0.5]]), name="path of 0 steps")

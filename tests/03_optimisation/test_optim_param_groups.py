@@ -32,7 +32,8 @@ def test_matrices_decay_and_vectors_do_not():
     model = tiny_mlp(0)
     decay = decay_by_name(model, ex.weight_decay_groups(model, 0.1))
     assert set(decay) == DECAYED | NOT_DECAYED, (
-        f"every trainable parameter must be in a group; missing: {sorted(DECAYED | NOT_DECAYED - set(decay))}"
+        "every trainable parameter must be in a group; missing: "
+        f"{sorted(DECAYED | NOT_DECAYED - set(decay))}"
     )
     wrong = {name: wd for name, wd in decay.items() if wd != (0.1 if name in DECAYED else 0.0)}
     assert not wrong, (

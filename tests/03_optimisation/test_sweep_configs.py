@@ -49,7 +49,7 @@ def test_log_uniform_matches_scipy_loguniform(bounds):
     # check would fail with probability 1e-6.
     low, high = RANGES[bounds]
     draws = ex.log_uniform(low, high, 4000, np.random.default_rng(1234))
-    assert isinstance(draws, np.ndarray) and draws.shape == (4000,), "return a numpy array of n draws"
+    assert isinstance(draws, np.ndarray) and draws.shape == (4000,), "return an array of n draws"
     assert draws.min() >= low and draws.max() <= high, (
         f"draws must lie in [{low}, {high}]; got min {draws.min():.3g}, max {draws.max():.3g}"
     )

@@ -112,7 +112,9 @@ def test_returns_config_and_metrics_in_order(sweep):
         for name, value in config.items():
             assert result.get(name) == value, f"result for {config} has {name}={result.get(name)!r}"
         for metric in METRICS:
-            assert_close(result.get(metric), final[metric], atol=1e-5, rtol=1e-5, name=f"{metric} of {config}")
+            assert_close(
+                result.get(metric), final[metric], atol=1e-5, rtol=1e-5, name=f"{metric} of {config}"
+            )
 
 
 def test_best_run_picks_the_extreme_of_the_metric():

@@ -53,6 +53,18 @@ def test_cuts_at_the_boundary_token(p, expected_kept):
     assert_close(filtered[kept(filtered)], logits[kept(filtered)], name="the kept logits (unchanged)")
 
 
+@pytest.mark.parametrize("p,n_kept", [(0.25, 1), (0.5, 2), (0.75, 3)])
+def test_a_total_exactly_equal_to_p_reaches_it(p, n_kept):
+    # 8 equal logits: probabilities exactly 1/8 and running totals exactly 1/8, 2/8, ... in float32,
+    # so the total lands exactly on p. "Reaches" means >=: the token that makes the total equal p is
+    # the last one kept. (Which of the tied tokens are kept does not matter, only how many.)
+    filtered = ex.top_p_filter(torch.zeros(1, 8), p)
+    assert int(kept(filtered).sum()) == 2 * n_kept, (
+        f"with 8 equally likely tokens and p={p}, exactly {2 * n_kept} tokens reach a total of {p}; "
+        f"{int(kept(filtered).sum())} were kept"
+    )
+
+
 @pytest.mark.parametrize("p", [0.3, 0.6, 0.9])
 def test_matches_the_definition_on_random_rows(p):
     generator = torch.Generator().manual_seed(int(p * 10))

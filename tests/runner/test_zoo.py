@@ -471,3 +471,94 @@ def test_icl_task_is_linearly_readable_from_the_residual_stream(icl):
     by_layer = definition.probe_accuracy(icl, seed=2024)
     assert by_layer[0] < 0.4, f"the embedding of the query alone should not reveal the task: {by_layer[0]:.2f}"
     assert max(by_layer) > definition.PROBE_ACCURACY_MIN, f"probe accuracy by layer {by_layer}"
+
+
+# ---------------------------------------------------------------------------------------------
+# othello
+
+
+def _reference_legal(board: list[int], player: int) -> list[int]:
+    """Legal moves by the rules, one square and one direction at a time."""
+    legal = []
+    for square in range(36):
+        if board[square]:
+            continue
+        row, col = divmod(square, 6)
+        for dr in (-1, 0, 1):
+            for dc in (-1, 0, 1):
+                r, c, seen = row + dr, col + dc, 0
+                while (dr or dc) and 0 <= r < 6 and 0 <= c < 6 and board[r * 6 + c] == -player:
+                    r, c, seen = r + dr, c + dc, seen + 1
+                if seen and 0 <= r < 6 and 0 <= c < 6 and board[r * 6 + c] == player:
+                    legal.append(square)
+                    break
+            else:
+                continue
+            break
+    return legal
+
+
+def _reference_play(board: list[int], player: int, square: int) -> list[int]:
+    board = list(board)
+    row, col = divmod(square, 6)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            r, c, line = row + dr, col + dc, []
+            while (dr or dc) and 0 <= r < 6 and 0 <= c < 6 and board[r * 6 + c] == -player:
+                line.append(r * 6 + c)
+                r, c = r + dr, c + dc
+            if line and 0 <= r < 6 and 0 <= c < 6 and board[r * 6 + c] == player:
+                for q in line:
+                    board[q] = player
+    board[square] = player
+    return board
+
+
+def test_othello_engine_follows_the_rules():
+    """The vectorised engine against a plain one, move by move, on random games."""
+    from arena_cli.zoo import othello as definition
+
+    games = definition.random_games(40, torch.Generator().manual_seed(0))
+    start = definition.start_boards(1)[0].tolist()
+    assert sorted(_reference_legal(start, 1)) == games.legal_first.nonzero().flatten().tolist()
+    for i in range(40):
+        board, player = start, 1
+        for t in range(int(games.length[i])):
+            move = int(games.moves[i, t])
+            assert move in _reference_legal(board, player), (i, t)
+            board = _reference_play(board, player, move)
+            assert board == games.boards[i, t].tolist(), (i, t)
+            player = -player
+            if not _reference_legal(board, player):
+                player = -player  # pass
+            if not _reference_legal(board, player):
+                player = 0  # game over
+            assert player == int(games.next_player[i, t]), (i, t)
+            assert sorted(_reference_legal(board, player) if player else []) == games.legal_next[i, t].nonzero().flatten().tolist()
+        assert player == 0, "a game ends only when neither player can move"
+
+
+@pytest.fixture(scope="module")
+def othello():
+    return zoo.load("othello")
+
+
+def test_othello_tokenizer_names_the_squares(othello):
+    tokens = othello.to_tokens("C2 B2 A1")
+    assert othello.to_str_tokens(tokens[0]) == ["<bos>", "C2", "B2", "A1"]
+
+
+def test_othello_predicts_legal_moves(othello):
+    from arena_cli.zoo import othello as definition
+
+    games = definition.random_games(300, torch.Generator().manual_seed(2024))
+    accuracy = definition.legal_move_accuracy(othello, games)
+    assert accuracy > definition.LEGAL_MOVE_ACCURACY_MIN, f"legal-move accuracy {accuracy:.3f}"
+
+
+def test_othello_board_is_linearly_readable_from_the_residual_stream(othello):
+    from arena_cli.zoo import othello as definition
+
+    result = definition.probe_accuracy(othello, n_games=400, seed=2024)
+    assert result["probe"] > definition.PROBE_ACCURACY_MIN, result
+    assert result["probe"] > result["baseline"] + definition.PROBE_MARGIN_MIN, result

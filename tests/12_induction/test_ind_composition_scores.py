@@ -1,0 +1,54 @@
+import math
+
+import pytest
+import torch
+from transformer_lens import FactoredMatrix
+
+from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.zoo import load
+
+ex = load_exercise(__file__)
+model = load("induction")
+
+
+def dense_score(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """The definition, on materialised matrices, with torch.linalg norms."""
+    fro = lambda m: torch.linalg.matrix_norm(m, ord="fro")  # noqa: E731
+    return fro(A @ B) / (fro(A) * fro(B))
+
+
+def test_identity_scores_one_over_sqrt_d():
+    d = 9
+    got = ex.composition_score(FactoredMatrix(torch.eye(d), torch.eye(d)), FactoredMatrix(torch.eye(d), torch.eye(d)))
+    assert_close(got, 1 / math.sqrt(d), atol=1e-6, name="score(I, I) for d = 9")
+
+
+def test_orthogonal_subspaces_score_zero_and_aligned_ones_one():
+    e = torch.eye(4)
+    writes_first = FactoredMatrix(e[:, :1], e[:1])  # rank 1: reads and writes direction 0
+    reads_second = FactoredMatrix(e[:, 1:2], e[1:2])  # reads direction 1
+    assert_close(ex.composition_score(writes_first, reads_second), 0.0, atol=1e-6, name="score of orthogonal rank-1 maps")
+    assert_close(ex.composition_score(writes_first, writes_first), 1.0, atol=1e-6, name="score of a rank-1 projection with itself")
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_batched_scores_match_the_dense_definition(seed):
+    gen = torch.Generator().manual_seed(seed)
+    A = FactoredMatrix(torch.randn(3, 1, 10, 4, generator=gen), torch.randn(3, 1, 4, 10, generator=gen) * 5)
+    B = FactoredMatrix(torch.randn(1, 2, 10, 4, generator=gen) * 0.1, torch.randn(1, 2, 4, 10, generator=gen))
+    got = ex.composition_score(A, B)
+    assert tuple(got.shape) == (3, 2), f"scores broadcast over leading axes: expected shape (3, 2), got {tuple(got.shape)}"
+    assert_close(got, dense_score(A.AB, B.AB), atol=1e-5, rtol=1e-4,
+                 name="normalised ||A B|| / (||A|| ||B||), batched (factors of different scales)")
+
+
+@pytest.mark.parametrize("kind", ["k", "q", "v"])
+def test_model_composition_tables(kind):
+    ov0 = model.OV[0].AB  # [head, d_model, d_model]
+    reader = {"k": model.QK[1].AB.transpose(-1, -2), "q": model.QK[1].AB, "v": model.OV[1].AB}[kind]
+    expected = dense_score(ov0[:, None], reader[None, :])
+    got = getattr(ex, f"{kind}_composition_scores")(model)
+    assert_close(got, expected, atol=1e-5, rtol=1e-4,
+                 name=f"{kind.upper()}-composition [layer-0 head, layer-1 head] vs the dense definition")
+    if kind == "k":
+        show_head_scores(got, title="K-composition: layer-0 head (rows) into layer-1 head keys (columns)")
