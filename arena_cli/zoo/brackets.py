@@ -20,6 +20,7 @@ so the test accuracy is measured on unseen strings.
 
 from __future__ import annotations
 
+import math
 import zlib
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ LR = 1e-3
 WEIGHT_DECAY = 0.01
 WARMUP = 100
 KINDS = ("balanced", "hard_negative", "one_flipped", "random")
-MIX = (0.5, 0.25, 0.125, 0.125)  # share of each kind in a training batch
+MIX = (0.4, 0.35, 0.125, 0.125)  # share of each kind in a training batch
 
 # The property the shipped checkpoint must have (tests/runner/test_zoo.py).
 ACCURACY_MIN = 0.99
@@ -211,7 +212,10 @@ def train(
     with _common.training_context(seed, device):
         model = _common.native_model(CONFIG, seed=seed, device=device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / WARMUP))
+        schedule = torch.optim.lr_scheduler.LambdaLR(
+            optimizer,
+            lambda s: min(1.0, (s + 1) / WARMUP) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)),
+        )
         data = torch.Generator().manual_seed(seed)
         history = []
         for step in range(1, steps + 1):

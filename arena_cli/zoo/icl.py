@@ -47,7 +47,7 @@ TASK_TABLE = torch.stack(list(TASKS.values()))  # [task, x] -> f(x), letter indi
 N_PAIRS = N_SYMBOLS
 
 CONFIG: dict[str, Any] = dict(
-    n_layers=2, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=1 + 2 * N_PAIRS,
+    n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=1 + 2 * N_PAIRS,
     d_vocab=len(VOCAB), attn_only=False, normalization_type="LN", act_fn="gelu",
 )
 
