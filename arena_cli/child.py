@@ -120,6 +120,12 @@ def execute(request: RunRequest) -> int:
         os.environ["ARENA_EXERCISE_ROOT"] = request.exercise_root
     else:
         os.environ.pop("ARENA_EXERCISE_ROOT", None)
+    # Checks are small: one torch thread avoids oversubscription (measured 20-70x slower steps
+    # with two threads on a busy 2-core machine). ARENA_TORCH_THREADS overrides it.
+    threads = os.environ.get("ARENA_TORCH_THREADS", "1")
+    os.environ["OMP_NUM_THREADS"] = threads
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(int(threads))
     # hypothesis keeps its example database out of the learner's folders
     os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(Path(request.workspace) / ".arena" / "hypothesis"))
     install_socket_guard()
