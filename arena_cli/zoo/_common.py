@@ -73,8 +73,9 @@ def build_tokenizer(
         kwargs["unk_token"] = unk
     return PreTrainedTokenizerFast(
         tokenizer_object=backend,
-        name_or_path=f"arena-zoo-{name}",  # TransformerLens reads it; never fetched
+        name_or_path=f"arena-zoo-{name}",
         pad_token=pad,
+        eos_token=pad,  # no model here has an end token; `generate` stops on padding
         padding_side="right",
         **kwargs,
     )
@@ -96,16 +97,15 @@ def boot(name: str, *, device: str = "cpu", seed: int = 0):
 
     module = model_module(name)
     tokenizer = module.tokenizer()
-    cfg = bridge_config(module.CONFIG, seed=seed)
-    if getattr(tokenizer, "bos_token", None) is not None:
-        bridge = TransformerBridge.boot_native(cfg, tokenizer=tokenizer, device=device)
-    else:
-        # TransformerLens would give a BOS-less tokenizer an extra '<|endoftext|>' token (and so
-        # a bigger vocabulary than the model has); attach it directly instead.
-        bridge = TransformerBridge.boot_native(cfg, device=device)
-        bridge.tokenizer = tokenizer
-        bridge.cfg.tokenizer_prepends_bos = False
-        bridge.cfg.default_prepend_bos = False
+    bridge = TransformerBridge.boot_native(bridge_config(module.CONFIG, seed=seed), device=device)
+    # Attached after booting: handing it to boot_native would let TransformerLens probe it with
+    # words outside the vocabulary and register an extra '<|endoftext|>' token. The flags say
+    # what the tokenizer does: prepend BOS (when the model has one), never append EOS.
+    bridge.tokenizer = tokenizer
+    has_bos = tokenizer.bos_token is not None
+    bridge.cfg.tokenizer_prepends_bos = has_bos
+    bridge.cfg.default_prepend_bos = has_bos
+    bridge.cfg.tokenizer_appends_eos = False
     return bridge
 
 

@@ -9,6 +9,9 @@ Goal: `random_composition_baseline(d_model, d_head, n_samples, generator)`: draw
 independent pairs (W_A, W_B) of such random rank-d_head matrices, and return the mean of their
 composition scores ||W_A W_B||_F / (||W_A||_F ||W_B||_F) as a Python float. Batch it: draw all
 samples at once (a leading axis of size n_samples), use `FactoredMatrix`, no Python loop.
+Draw the four factors in this order, one `torch.randn(..., generator=generator)` call each (the
+checks replay the same draws): W_A's left [n_samples, d_model, d_head], W_A's right
+[n_samples, d_head, d_model], then W_B's left and right.
 
 Then compare (the checks do): the previous-token head's K-composition with each induction head
 sits far above this baseline.

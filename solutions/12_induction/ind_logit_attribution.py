@@ -28,7 +28,7 @@ Rules: torch/einops only; don't call `stack_head_results`, `get_full_resid_decom
 
 Worked example (what you should find): on repeated random tokens, the first copy gets almost
 nothing from any component (it is unpredictable); on the second copy the layer-1 heads (the
-induction heads) add several units of logit each to the correct token.
+induction heads) add several units of logit to the correct token between them.
 """
 
 import einops

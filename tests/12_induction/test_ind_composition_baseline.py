@@ -36,6 +36,20 @@ def test_baseline_matches_a_large_monte_carlo_estimate(d_model, d_head):
     )
 
 
+@pytest.mark.parametrize("d_model, d_head, n", [(8, 2, 5), (64, 16, 40)], ids=["8_by_2", "64_by_16"])
+def test_replays_the_stated_draws(d_model, d_head, n):
+    gen = torch.Generator().manual_seed(n)
+    factors = [torch.randn(n, *shape, generator=gen) for shape in [(d_model, d_head), (d_head, d_model)] * 2]
+    A, B = factors[0] @ factors[1], factors[2] @ factors[3]
+    fro = lambda m: torch.linalg.matrix_norm(m, ord="fro")  # noqa: E731
+    expected = (fro(A @ B) / (fro(A) * fro(B))).mean().item()
+    got = ex.random_composition_baseline(d_model, d_head, n, torch.Generator().manual_seed(n))
+    assert abs(got - expected) < 1e-5, (
+        f"with the draws in the stated order (W_A left, W_A right, W_B left, W_B right) the mean score is "
+        f"{expected:.6f}; got {got:.6f}"
+    )
+
+
 def test_uses_the_generator():
     a = ex.random_composition_baseline(16, 4, 20, torch.Generator().manual_seed(0))
     b = ex.random_composition_baseline(16, 4, 20, torch.Generator().manual_seed(0))

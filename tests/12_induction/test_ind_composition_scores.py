@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformer_lens import FactoredMatrix
 
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, load_exercise, show_heatmap
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -51,4 +51,6 @@ def test_model_composition_tables(kind):
     assert_close(got, expected, atol=1e-5, rtol=1e-4,
                  name=f"{kind.upper()}-composition [layer-0 head, layer-1 head] vs the dense definition")
     if kind == "k":
-        show_head_scores(got, title="K-composition: layer-0 head (rows) into layer-1 head keys (columns)")
+        rows, cols = [f"L0H{h}" for h in range(4)], [f"L1H{h}" for h in range(4)]
+        show_heatmap(got, rows, cols, title="K-composition: layer-0 head writes (rows), layer-1 head keys read (columns)",
+                     vmin=0.0, vmax=float(got.max()))
