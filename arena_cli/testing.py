@@ -189,7 +189,13 @@ def show_heatmap(
         )
 
 
-def show_head_scores(values: Any, *, title: str = "", threshold: float | None = None) -> None:
-    """Ask the runner to draw a [layer, head] grid of scores, marking those above `threshold`."""
+def show_head_scores(
+    values: Any, *, title: str = "", threshold: float | None = None, rows: str = "layer", cols: str = "head"
+) -> None:
+    """Ask the runner to draw a [layer, head] grid of scores, marking those above `threshold`.
+
+    `rows` and `cols` name the two axes (e.g. rows="layer-0 head", cols="layer-1 head")."""
     if len(figures) < MAX_FIGURES:
-        figures.append({"kind": "head_scores", "values": _as_lists(values), "title": title, "threshold": threshold})
+        figures.append(
+            {"kind": "head_scores", "values": _as_lists(values), "title": title, "threshold": threshold, "rows": rows, "cols": cols}
+        )

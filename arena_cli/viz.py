@@ -77,13 +77,15 @@ class Heatmap:
         yield Text(f"scale: {self.vmin:g} (light) to {self.vmax:g} (dark)", style="dim")
 
 
-def head_scores(scores: Sequence[Sequence[float]], *, title: str = "", threshold: float | None = None) -> RenderableType:
+def head_scores(
+    scores: Sequence[Sequence[float]], *, title: str = "", threshold: float | None = None, rows: str = "layer", cols: str = "head"
+) -> RenderableType:
     """A layer x head grid of scores; cells at or above `threshold` are marked."""
     table = Table(title=title or None, title_justify="left", box=None, pad_edge=False)
-    table.add_column("layer", justify="right", style="dim")
+    table.add_column(rows, justify="right", style="dim")
     n_heads = max((len(row) for row in scores), default=0)
     for head in range(n_heads):
-        table.add_column(f"head {head}", justify="right")
+        table.add_column(f"{cols} {head}", justify="right")
     for layer, row in enumerate(scores):
         cells = []
         for value in row:
@@ -101,5 +103,8 @@ def figure_view(figure: dict[str, Any]) -> RenderableType:
     if kind == "heatmap":
         return Heatmap(figure["values"], figure["rows"], figure["cols"], title=figure.get("title", ""), vmin=figure.get("vmin", 0.0), vmax=figure.get("vmax", 1.0))
     if kind == "head_scores":
-        return head_scores(figure["values"], title=figure.get("title", ""), threshold=figure.get("threshold"))
+        return head_scores(
+            figure["values"], title=figure.get("title", ""), threshold=figure.get("threshold"),
+            rows=figure.get("rows", "layer"), cols=figure.get("cols", "head"),
+        )
     return Text(f"(a figure of unknown kind {kind!r})", style="dim")

@@ -38,3 +38,8 @@ def test_head_scores_mark_those_above_threshold():
 
 def test_unknown_figures_do_not_break_rendering():
     assert "unknown kind" in text_of(figure_view({"kind": "sparkle"}))
+
+
+def test_head_scores_axes_can_be_named():
+    text = text_of(figure_view({"kind": "head_scores", "values": [[0.5]], "rows": "L0 head", "cols": "L1 head"}))
+    assert "L0 head" in text and "L1 head 0" in text
