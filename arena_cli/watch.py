@@ -29,7 +29,7 @@ from arena_cli.runner import Runner, make_runner
 from arena_cli.state import load_state, update_state
 from arena_cli.watcher import exercise_for_path, start_observer
 
-DEBOUNCE_SECONDS = 0.05  # editors' bursts of events for one save arrive within a few ms
+DEBOUNCE_SECONDS = 0.02  # the burst of events of one save (write, rename, attrib) lasts a few ms
 RESET_CONFIRM_SECONDS = 5.0
 # How often the loop looks at the current file itself, in case file-system events never come
 # (WSL on /mnt, network drives): a change seen this way also suggests `--poll`.

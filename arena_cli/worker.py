@@ -46,6 +46,14 @@ PRELOAD = (
     "pytest",
     "arena_cli.testing",
     "arena_cli.pytest_plugin",
+    # the course's shared scaffolding and the zoo loader, which many checks import
+    "arena_cli.course.transformer",
+    "arena_cli.course.cnn",
+    "arena_cli.course.optim",
+    "arena_cli.course.backprop",
+    "arena_cli.course.distributed",
+    "arena_cli.zoo",
+    "arena_cli.zoo._common",
 )
 POLL_SECONDS = 0.05
 
