@@ -158,9 +158,10 @@ class WatchSession:
         if result.status is Status.CANCELLED:
             self.start_next()
             return
-        if result.status is not Status.MISSING:
-            self.save(lambda p: record_result(p, event.exercise.name, result.passed))
+        record = (lambda p: record_result(p, event.exercise.name, result.passed)) if result.status is not Status.MISSING else None
         if batch:
+            if record:
+                self.save(record)
             self.batch_lines.append(render.verify_line(event.exercise, result))
             if not any(b for _, b in self.queue):
                 done = sum(1 for line in self.batch_lines if line.plain.startswith("ok"))
@@ -169,10 +170,20 @@ class WatchSession:
                 self.batch_lines = []
             self.draw()
         else:
+            # the verdict goes on screen first, then progress is written (fsync) to disk
+            if record:
+                self.progress = record(self.progress)
             if self.current is None or self.current.name != event.exercise.name:
-                self.save(lambda p: select(p, event.exercise.name))
+                self.progress = select(self.progress, event.exercise.name)
             self.last_result = result
             self.draw()
+            chosen = self.progress.current
+
+            def persist(progress: Progress) -> Progress:
+                progress = record(progress) if record else progress
+                return select(progress, chosen) if chosen else progress
+
+            self.save(persist)
         self.start_next()
 
     # ----- events ------------------------------------------------------------------------
