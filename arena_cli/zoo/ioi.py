@@ -1,20 +1,23 @@
 """Zoo model `ioi`: a small language model of generated indirect-object sentences.
 
-    When Mary and John went to the park , John gave a ball to   -> Mary
+    Today , When Mary and John went to the park , John gave a ball to   -> Mary
 
-Two names meet in a conjunction (both orders: "A and B", the subject second or first); one
-of them (the subject, S) later gives something; the other (the indirect object, IO) is the
-answer. The model is trained as an ordinary language model on whole sentences (next-token
-loss everywhere) and is measured on the last word ("to"), where the answer must be IO.
+Two names meet in a first clause (in one of several relations: "A and B went", "A met B",
+"A was at the park with B", ...; both orders); one of them, the subject S, later gives
+something; the other, the indirect object IO, is the answer. The model is trained as an
+ordinary language model on whole sentences (next-token loss everywhere) and is measured on
+the last word ("to"), where the answer must be IO.
 
-A shortcut defeats a toy IOI task: "every name in the sentence minus the repeated one". So
-most templates here also mention a third name, a distractor (C) that occurs once, like IO,
-but outside the conjunction; a model that just subtracts the subject from all the names
-gets those sentences half wrong. Templates also vary where everything sits (openings of
-different lengths), so no position can stand for a role. The structure test requires a
-name-mover head: at the last position it attends mainly to the IO name, and what it writes
-raises the IO logit over the subject's.
+Toy IOI data invites shortcuts: "all the names minus the repeated one", or "both names of
+the conjunction minus the subject". So two prompts in three also mention a distractor name
+C that occurs once, like IO, before or between the clauses; the first clause takes several
+shapes, openings of different lengths move everything about, there are 145 names (more than
+the residual stream's 48 dimensions, so "add both names, subtract one" is not exact), and
+the structure test requires name-mover heads: at the last position they attend mainly to
+the IO name, ablating them removes most of the IO-over-S logit difference, and what they
+write raises IO over S.
 
+`make_prompts` gives prompts with the position of every role (IO, S1, S2, C, the end).
 Vocabulary: `<bos>`, `<pad>`, `<unk>`, words, names, places, objects; text is
 space-separated (`model.to_tokens("When Mary and John went")`), punctuation marks are words.
 """
@@ -31,31 +34,37 @@ import torch.nn.functional as F
 
 NAME = "ioi"
 
-NAMES = (
-    "Mary John Alice Bob Sarah Tom Anna James Emma David Laura Paul Julia Mark Kate Peter "
-    "Lucy Sam Grace Dan Clara Ben Rose Jack Amy Max Eva Leo Nora Adam Ruth Carl Ivy Noah "
-    "Lily Owen Zoe Ryan Mia Hugo"
-).split()
+NAMES = tuple(
+    """Mary John Alice Bob Sarah Tom Anna James Emma David Laura Paul Julia Mark Kate Peter Lucy
+    Sam Grace Dan Clara Ben Rose Jack Amy Max Eva Leo Nora Adam Ruth Carl Ivy Noah Lily Owen Zoe
+    Ryan Mia Hugo Aaron Abby Alan Alex Amber Andrew Angela Anne Arthur Ava Barbara Beth Brian
+    Bruce Carlos Carol Chloe Chris Claire Colin Craig Daisy Daniel Diana Donna Dylan Edward Elena
+    Eli Ellen Emily Eric Ethan Felix Fiona Frank Fred George Gina Hannah Harry Helen Henry Holly
+    Ian Irene Isaac Jacob Jane Jason Jenny Jessica Joan Joel Jordan Joseph Judy Justin Karen Keith
+    Kevin Kim Kyle Liam Linda Lisa Logan Lucas Luke Maria Martin Matt Megan Michael Molly Nathan
+    Neil Nick Nina Oliver Olivia Oscar Pam Patrick Rachel Ralph Rebecca Rick Robert Roger Ron Rosa
+    Sean Simon Sophie Steve Susan Ted Tina Tony Victor Vera Walter Wendy Zach""".split()
+)  # more names than the residual stream has dimensions: "all names minus S" cannot be exact
 PLACES = "park store school market garden office beach station library cafe museum farm".split()
 OBJECTS = "ball book drink key letter gift bag hat cake pen map ring".split()
 
-# {A} and {B}: the conjunction, in written order (one is S, the other IO); {S}: the subject of
-# the last clause; {C}: a distractor name; {P}: a place; {O}: an object. Every template ends
-# with the word before the answer.
-TEMPLATES = (
-    "When {A} and {B} went to the {P} , {S} gave a {O} to",
-    "When {A} and {B} went to the {P} , {C} was there . {S} gave a {O} to",
-    "{A} and {B} had a long day at the {P} . {S} gave a {O} to",
-    "{A} and {B} met {C} at the {P} . Then , {S} handed the {O} to",
-    "While {A} and {B} were at the {P} , {S} brought a {O} to",
-    "After {C} left the {P} , {A} and {B} stayed . {S} gave the {O} to",
-    "At the {P} , {A} and {B} saw {C} . {S} passed a {O} to",
-    "{A} and {B} went to the {P} with {C} . Later , {S} threw the {O} to",
-    "Then , {A} and {B} found a {O} at the {P} . {S} gave it to",
-    "When {A} and {B} got to the {P} , {C} smiled and {S} gave a {O} to",
+# A prompt = opening + [distractor before] + first clause + [distractor between] + last clause.
+# The first clause holds the two names {A} {B} (IO and S, in either order) in one of several
+# relations, so IO has no fixed role or place; {C} is a distractor name that occurs once, before
+# or between the clauses; {P} a place, {O} an object; the last clause ends before the answer.
+FIRST_CLAUSES = (
+    "When {A} and {B} went to the {P} ,",
+    "{A} and {B} had a long day at the {P} .",
+    "{A} met {B} at the {P} .",
+    "After {A} called {B} ,",
+    "{A} was at the {P} with {B} .",
+    "While {A} talked to {B} at the {P} ,",
 )
+DISTRACTORS_BEFORE = ("After {C} left the {P} ,", "{C} was busy .")
+DISTRACTORS_BETWEEN = ("{C} was there .", "{C} smiled .", "Then {C} left .")
+LAST_CLAUSES = ("{S} gave a {O} to", "{S} handed the {O} to", "{S} passed a {O} to", "{S} gave it to")
 OPENINGS = ("", "Today ,", "Yesterday ,", "In the morning ,", "Later that day ,")
-
+TEMPLATES = FIRST_CLAUSES + DISTRACTORS_BEFORE + DISTRACTORS_BETWEEN + LAST_CLAUSES  # for the vocabulary
 _WORDS = sorted({w for t in TEMPLATES + OPENINGS for w in t.split() if not w.startswith("{")} | {"."})
 SPECIALS = ("<bos>", "<pad>", "<unk>")
 VOCAB: tuple[str, ...] = SPECIALS + tuple(_WORDS) + tuple(NAMES) + tuple(PLACES) + tuple(OBJECTS)
@@ -63,15 +72,16 @@ BOS, PAD = 0, 1
 TOKEN_ID = {w: i for i, w in enumerate(VOCAB)}
 NAME_IDS = torch.tensor([TOKEN_ID[n] for n in NAMES])
 
-MAX_PROMPT = max(len(t.split()) for t in TEMPLATES) + max(len(o.split()) for o in OPENINGS)
+# d_model 48 < 145 names: with d_model 64 and 40 names the model copied both names and
+# subtracted the subject (no head preferred IO); narrower, it grows IO-preferring name movers.
 CONFIG: dict[str, Any] = dict(
-    n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=32, d_vocab=len(VOCAB),
+    n_layers=3, d_model=48, n_heads=4, d_head=12, d_mlp=192, n_ctx=32, d_vocab=len(VOCAB),
     attn_only=False, normalization_type="LN", act_fn="gelu",
 )
 
 # Training recipe of the shipped checkpoint.
 SEED = 0
-STEPS = 4000
+STEPS = 5000
 BATCH = 64
 LR = 2e-3
 WEIGHT_DECAY = 0.01
@@ -81,7 +91,12 @@ WARMUP = 100
 ACCURACY_MIN = 0.95
 MOVER_ATTENTION_MIN = 0.5  # mean attention from the last position to the IO name
 MOVER_RATIO_MIN = 3.0  # ... and at least this many times its attention to S (both) or to C
-ABLATION_DROP_MIN = 0.5  # zero-ablating the name movers at the last position removes >= half the IO - S logit difference
+# The movers' own output at the last position, read through the unembedding, must copy IO:
+MOVER_COPY_TOP1_MIN = 0.5  # IO is the top name of their direct logits in most prompts (chance 1/145)
+MOVER_DIRECT_LOGIT_DIFF_MIN = 1.0  # and their direct IO - S logit difference is over one logit
+# Zero-ablating the movers at the last position removes over a third of the IO - S logit difference
+# (the rest of their effect is amplified by later MLPs; a first version of this check asked for half).
+ABLATION_DROP_MIN = 1 / 3
 
 
 def tokenizer():
@@ -107,25 +122,34 @@ class Prompts:
     s1_pos: torch.Tensor  # [batch] position of S in the conjunction
     s2_pos: torch.Tensor  # [batch] position of S as the subject of the last clause
     c_pos: torch.Tensor  # [batch] position of the distractor, or -1
-    template: torch.Tensor  # [batch] index into TEMPLATES
+    template: torch.Tensor  # [batch] 3 * first-clause index + distractor place (0 none, 1 before, 2 between)
     texts: tuple[str, ...]  # the prompts as text (without `<bos>`)
 
 
-def make_prompts(batch: int, g: torch.Generator, templates: tuple[int, ...] | None = None) -> Prompts:
-    """Random prompts: template, opening, names (distinct), place, object, and name order."""
+def make_prompts(batch: int, g: torch.Generator) -> Prompts:
+    """Random prompts: opening, clauses, distractor (none / before / between; 2 in 3 prompts
+    have one), names (distinct), place, object, and name order."""
+
+    def pick(options):
+        return options[int(torch.randint(len(options), (1,), generator=g))]
+
     rows = []
-    choices = list(range(len(TEMPLATES))) if templates is None else list(templates)
     for _ in range(batch):
-        t = choices[int(torch.randint(len(choices), (1,), generator=g))]
-        opening = OPENINGS[int(torch.randint(len(OPENINGS), (1,), generator=g))]
+        first = int(torch.randint(len(FIRST_CLAUSES), (1,), generator=g))
+        where = int(torch.randint(3, (1,), generator=g))  # 0 none, 1 before, 2 between
+        parts = [pick(OPENINGS)]
+        if where == 1:
+            parts.append(pick(DISTRACTORS_BEFORE))
+        parts.append(FIRST_CLAUSES[first])
+        if where == 2:
+            parts.append(pick(DISTRACTORS_BETWEEN))
+        parts.append(pick(LAST_CLAUSES))
         io, s, c = (NAMES[i] for i in torch.randperm(len(NAMES), generator=g)[:3].tolist())
-        io_first = bool(torch.randint(2, (1,), generator=g))
-        a, b = (io, s) if io_first else (s, io)
-        place = PLACES[int(torch.randint(len(PLACES), (1,), generator=g))]
-        obj = OBJECTS[int(torch.randint(len(OBJECTS), (1,), generator=g))]
-        words = []
+        a, b = (io, s) if bool(torch.randint(2, (1,), generator=g)) else (s, io)
+        place, obj = pick(PLACES), pick(OBJECTS)
+        words: list[str] = []
         slots: dict[str, int] = {}
-        for word in (opening + " " + TEMPLATES[t]).split():
+        for word in " ".join(parts).split():
             if word.startswith("{"):
                 key = word[1:-1]
                 value = dict(A=a, B=b, S=s, C=c, P=place, O=obj)[key]
@@ -138,8 +162,7 @@ def make_prompts(batch: int, g: torch.Generator, templates: tuple[int, ...] | No
                     slots["c"] = position
                 word = value
             words.append(word)
-        has_c = "{C}" in TEMPLATES[t]
-        rows.append((words, io, s, c if has_c else None, slots, t))
+        rows.append((words, io, s, c if where else None, slots, first * 3 + where))
     width = 1 + max(len(r[0]) for r in rows)
     tokens = torch.full((batch, width), PAD, dtype=torch.long)
     tokens[:, 0] = BOS

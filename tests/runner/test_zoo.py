@@ -7,9 +7,11 @@ Retraining from scratch is tested in test_zoo_retrain.py (slow, not in CI).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -27,7 +29,9 @@ MAX_ZOO_BYTES = 20 * 1024 * 1024
 
 def test_importing_the_zoo_does_not_import_torch():
     code = "import sys, arena_cli.zoo as z; z.catalogue(); print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    root = str(Path(zoo.__file__).resolve().parents[2])  # this checkout, not another install
+    env = dict(os.environ, PYTHONPATH=root)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=root)
     assert out.stdout.strip() == "False", "arena zoo must list the models without importing torch"
 
 
@@ -85,6 +89,24 @@ def test_checkpoint_with_a_changed_weight_is_reported_as_damaged(tmp_path, monke
     torch.save(original, zoo.checkpoint_path("induction"))  # keeps the old digest
     with pytest.raises(zoo.ZooError, match=r"damaged.*digest"):
         zoo.load("induction")
+
+
+def test_a_training_run_writes_a_checkpoint_the_loader_reads(tmp_path):
+    from arena_cli.zoo import induction as definition
+
+    out = tmp_path / "induction.pt"
+    metrics = definition.train(out=out, steps=3, log_every=3, verbose=False)
+    assert metrics["size_bytes"] == out.stat().st_size
+    model = _common.load_model("induction", path=out)
+    assert not model.training and model.to_tokens("t1").tolist() == [[0, 4]]
+
+
+def test_missing_grokking_history_is_reported(tmp_path, monkeypatch):
+    from arena_cli.zoo import grokking as definition
+
+    monkeypatch.setattr(zoo, "CHECKPOINT_DIR", tmp_path)
+    with pytest.raises(zoo.ZooError, match=r"history file.*missing.*arena dev zoo train grokking"):
+        definition.load_checkpoints()
 
 
 def test_checkpoint_with_overwritten_bytes_is_reported_as_damaged(tmp_path, monkeypatch):
@@ -318,6 +340,17 @@ def test_brackets_classifies_every_kind_of_unseen_string(brackets_metrics, kind)
     assert m["n"] >= 500 and m["accuracy"] > 0.99, (kind, m)
 
 
+def test_brackets_classifies_every_string_up_to_length_12(brackets):
+    import itertools
+
+    from arena_cli.zoo import brackets as definition
+
+    strings = ["".join(c) for n in range(1, 13) for c in itertools.product("()", repeat=n)]
+    predicted = definition.classify(brackets, strings)
+    wrong = [s for s, p in zip(strings, predicted.tolist()) if p != int(definition.is_balanced(s))]
+    assert not wrong, f"{len(wrong)} of {len(strings)} wrong, e.g. {wrong[:5]}"
+
+
 def test_brackets_tokenizer_and_padding_mask(brackets):
     from arena_cli.zoo import brackets as definition
 
@@ -397,8 +430,9 @@ def test_ioi_has_a_head_attending_from_the_end_to_the_indirect_object(ioi_metric
 
 
 def test_ioi_name_mover_heads_move_the_indirect_object(ioi, ioi_metrics):
-    """Zero-ablating the name movers' output at the last position removes most of the IO - S logit
-    difference, and what they write there raises IO over S (direct logit attribution)."""
+    """The name movers copy IO: read through the unembedding, their output at the last position
+    ranks IO first among the names and IO over S; and zero-ablating them there removes a good
+    part of the IO - S logit difference."""
     from arena_cli.zoo import ioi as definition
 
     p = definition.make_prompts(300, torch.Generator().manual_seed(5))
@@ -406,35 +440,41 @@ def test_ioi_name_mover_heads_move_the_indirect_object(ioi, ioi_metrics):
     rows = torch.arange(300)
     movers = ioi_metrics["movers"]
     assert movers
+    by_layer: dict[int, list[int]] = {}
+    for h in movers:
+        by_layer.setdefault(h["layer"], []).append(h["head"])
 
     def logit_diff(logits):
         final = definition.end_logits(logits, p)
         return float((final[rows, p.io] - final[rows, p.s]).mean())
 
     def ablate(layer_heads):
-        def hook(z, hook):
-            z[rows, p.end, layer_heads] = 0.0
+        heads = torch.tensor(layer_heads)
+
+        def hook(z, hook):  # z: [batch, pos, head, d_head]
+            z[rows[:, None], p.end[:, None], heads[None, :]] = 0.0
             return z
 
         return hook
 
-    by_layer: dict[int, list[int]] = {}
-    for h in movers:
-        by_layer.setdefault(h["layer"], []).append(h["head"])
-    hooks = [(f"blocks.{layer}.attn.hook_z", ablate(heads)) for layer, heads in by_layer.items()]
     with torch.no_grad():
         logits, cache = ioi.run_with_cache(p.tokens, attention_mask=mask)
-        clean = logit_diff(logits)
+        hooks = [(f"blocks.{layer}.attn.hook_z", ablate(heads)) for layer, heads in by_layer.items()]
         ablated = logit_diff(ioi.run_with_hooks(p.tokens, attention_mask=mask, fwd_hooks=hooks))
+        # the movers' direct effect: their output at the end, scaled by the final LayerNorm, unembedded
+        out = sum(
+            torch.einsum("bhd,hdm->bm", cache[f"blocks.{layer}.attn.hook_z"][rows, p.end][:, heads], ioi.W_O[layer, heads])
+            for layer, heads in by_layer.items()
+        ) / cache["ln_final.hook_scale"][rows, p.end]
+        direct = out @ ioi.W_U  # [batch, vocab]
+    clean = logit_diff(logits)
+    names = definition.NAME_IDS
+    top_name = names[direct[:, names].argmax(-1)]
+    copies_io = float((top_name == p.io).float().mean())
+    direct_diff = float((direct[rows, p.io] - direct[rows, p.s]).mean())
+    assert copies_io > definition.MOVER_COPY_TOP1_MIN, f"IO is the movers' top name in {copies_io:.0%} of prompts"
+    assert direct_diff > definition.MOVER_DIRECT_LOGIT_DIFF_MIN, f"the movers add {direct_diff:.2f} to IO - S"
     assert clean > 0 and ablated < (1 - definition.ABLATION_DROP_MIN) * clean, (clean, ablated)
-    # direct logit attribution of the movers' output at the last position
-    direction = ioi.W_U[:, p.io].T - ioi.W_U[:, p.s].T  # [batch, d_model]
-    scale = cache["ln_final.hook_scale"][rows, p.end]  # [batch, 1]
-    for layer, heads in by_layer.items():
-        z = cache[f"blocks.{layer}.attn.hook_z"][rows, p.end][:, heads]  # [batch, head, d_head]
-        out = torch.einsum("bhd,hdm->bm", z, ioi.W_O[layer, heads])
-        dla = float(((out / scale) * direction).sum(-1).mean())
-        assert dla > 0.25 * clean, f"layer {layer} heads {heads} add {dla:.2f} to IO - S (clean {clean:.2f})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -450,27 +490,36 @@ def test_icl_prompts_follow_one_task_and_never_repeat_an_input():
     from arena_cli.zoo import icl as definition
 
     tokens, tasks = definition.make_prompts(50, torch.Generator().manual_seed(0))
-    xs, ys = tokens[:, 1::2] - definition.FIRST_LETTER, tokens[:, 2::2] - definition.FIRST_LETTER
-    assert all(sorted(row.tolist()) == list(range(16)) for row in xs)
-    assert torch.equal(ys, definition.TASK_TABLE[tasks[:, None], xs])
-    assert all(sorted(f.tolist()) == list(range(16)) for f in definition.TASK_TABLE), "every task is a bijection"
+    xs = tokens[:, 1::3] - definition.FIRST_LETTER
+    ys = tokens[:, 3::3] - definition.FIRST_LETTER
+    assert (tokens[:, 2::3] == definition.ARROW).all()
+    assert all(len(set(row.tolist())) == definition.N_PAIRS for row in xs)
+    shifts = torch.tensor(definition.SHIFTS)[tasks]
+    assert torch.equal(ys, (xs + shifts[:, None]) % 16)
+
+
+def test_icl_tokenizer_reads_a_prompt(icl):
+    tokens = icl.to_tokens("c -> f h -> k m ->")
+    assert icl.to_str_tokens(tokens[0]) == ["<bos>", "c", "->", "f", "h", "->", "k", "m", "->"]
+    assert icl.to_str_tokens(icl(tokens)[0, -1].argmax()) == ["p"]  # add3: m -> p
 
 
 def test_icl_learns_the_task_from_a_few_examples(icl):
     from arena_cli.zoo import icl as definition
 
     by_k = definition.accuracy_by_examples(icl, n=512, seed=2024)
-    assert by_k[0] < definition.ZERO_SHOT_ACCURACY_MAX, f"zero-shot accuracy {by_k[0]:.2f}"
-    assert by_k[definition.FEW_SHOT] > definition.FEW_SHOT_ACCURACY_MIN, f"accuracy after 4 examples {by_k[4]:.2f}"
-    assert min(by_k[definition.FEW_SHOT :]) > definition.FEW_SHOT_ACCURACY_MIN
+    assert by_k[0] < definition.ZERO_SHOT_ACCURACY_MAX, f"accuracy with no example {by_k[0]:.2f}"
+    few = by_k[definition.FEW_SHOT :]
+    assert min(few) > definition.FEW_SHOT_ACCURACY_MIN, f"accuracy after 4 or more examples {few}"
 
 
 def test_icl_task_is_linearly_readable_from_the_residual_stream(icl):
     from arena_cli.zoo import icl as definition
 
-    by_layer = definition.probe_accuracy(icl, seed=2024)
-    assert by_layer[0] < 0.4, f"the embedding of the query alone should not reveal the task: {by_layer[0]:.2f}"
-    assert max(by_layer) > definition.PROBE_ACCURACY_MIN, f"probe accuracy by layer {by_layer}"
+    embedding = "blocks.0.hook_resid_pre"
+    by_point = definition.probe_accuracy(icl, seed=2024, points=[embedding, definition.PROBE_POINT])
+    assert by_point[embedding] < 0.3, f"the arrow's embedding alone cannot reveal the task: {by_point}"
+    assert by_point[definition.PROBE_POINT] > definition.PROBE_ACCURACY_MIN, f"probe accuracy: {by_point}"
 
 
 # ---------------------------------------------------------------------------------------------

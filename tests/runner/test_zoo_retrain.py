@@ -58,6 +58,12 @@ def test_retraining_brackets_classifies_unseen_strings(tmp_path):
     assert measured["accuracy"] > definition.ACCURACY_MIN, measured
     for kind, m in measured["per_kind"].items():
         assert m["accuracy"] > definition.ACCURACY_MIN, (kind, m)
+    import itertools
+
+    short = ["".join(c) for n in range(1, 13) for c in itertools.product("()", repeat=n)]
+    predicted = definition.classify(model, short).tolist()
+    wrong = sum(p != int(definition.is_balanced(s)) for s, p in zip(short, predicted))
+    assert wrong <= len(short) // 1000, f"{wrong} short strings wrong"
 
 
 def test_retraining_ioi_finds_the_indirect_object_with_a_name_mover(tmp_path):
@@ -77,4 +83,18 @@ def test_retraining_icl_learns_tasks_in_context(tmp_path):
     by_k = definition.accuracy_by_examples(model, n=512, seed=2024)
     assert by_k[0] < definition.ZERO_SHOT_ACCURACY_MAX
     assert min(by_k[definition.FEW_SHOT :]) > definition.FEW_SHOT_ACCURACY_MIN, by_k
-    assert max(definition.probe_accuracy(model, seed=2024)) > definition.PROBE_ACCURACY_MIN
+    probe = definition.probe_accuracy(model, seed=2024, points=[definition.PROBE_POINT])
+    assert probe[definition.PROBE_POINT] > definition.PROBE_ACCURACY_MIN, probe
+
+
+def test_retraining_othello_predicts_legal_moves_and_has_a_readable_board(tmp_path):
+    import torch
+
+    from arena_cli.zoo import othello as definition
+
+    metrics, model = _retrain("othello", tmp_path)
+    games = definition.random_games(300, torch.Generator().manual_seed(2024))
+    assert definition.legal_move_accuracy(model, games) > definition.LEGAL_MOVE_ACCURACY_MIN
+    result = definition.probe_accuracy(model, n_games=400, seed=2024)
+    assert result["probe"] > definition.PROBE_ACCURACY_MIN, result
+    assert result["probe"] > result["baseline"] + definition.PROBE_MARGIN_MIN, result
