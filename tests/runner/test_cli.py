@@ -183,3 +183,18 @@ def test_dev_check_names_orphan_files_with_brackets_intact(course):
     (course / "solutions/more/stray.py").write_text("x = 1\n")
     result = invoke("dev", "check", "--quick")
     assert result.exit_code == 1 and "add an [[exercises]] entry" in result.output
+
+
+def test_zoo_lists_every_model_with_size_and_sections(course):
+    from arena_cli.zoo import names
+
+    result = invoke("zoo")
+    assert result.exit_code == 0
+    for name in names():
+        assert name in result.output
+    assert "missing" not in result.output and "1.2 TransformerLens" in result.output
+
+
+def test_zoo_train_unknown_model_is_one_clear_line(course):
+    result = invoke("dev", "zoo", "train", "nosuch")
+    assert result.exit_code == 1 and "unknown zoo model 'nosuch'" in result.output and "Traceback" not in result.output
