@@ -11,6 +11,8 @@ the first differing index with both values, and the tolerance used.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.util
 import math
 import os
@@ -199,3 +201,31 @@ def show_head_scores(
         figures.append(
             {"kind": "head_scores", "values": _as_lists(values), "title": title, "threshold": threshold, "rows": rows, "cols": cols}
         )
+
+
+def _resolve(dotted: str) -> Any:
+    first, *rest = dotted.split(".")
+    return functools.reduce(getattr, rest, importlib.import_module(first))
+
+
+def _forbidden(path: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(
+            f"the rules of this exercise forbid `{path}`: build the result from the operations "
+            "the exercise's docstring allows"
+        )
+
+    return call
+
+
+def forbidder(monkeypatch: Any) -> Any:
+    """For a `forbid` fixture: `forbid("torch.softmax", ...)` makes those built-ins raise for the
+    rest of one test, so a check can tell the learner the exercise's rules were not followed.
+    Compute expected values with the built-ins *before* calling it."""
+
+    def forbid(*paths: str) -> None:
+        for path in paths:
+            owner, attr = path.rsplit(".", 1)
+            monkeypatch.setattr(_resolve(owner), attr, _forbidden(path))
+
+    return forbid

@@ -15,11 +15,11 @@
        2 exp(-2 n eps^2) = 1e-9 (the Dvoretzky-Kiefer-Wolfowitz inequality, Massart's constant).
 """
 
-import functools
-import importlib
 import math
 
 import pytest
+
+from arena_cli.testing import forbidder
 import torch
 
 FALSE_FAILURE = 1e-9
@@ -33,29 +33,9 @@ def one_torch_thread():
     torch.set_num_threads(before)
 
 
-def _resolve(dotted: str):
-    first, *rest = dotted.split(".")
-    return functools.reduce(getattr, rest, importlib.import_module(first))
-
-
-def _forbidden(path: str):
-    def call(*args, **kwargs):
-        raise AssertionError(
-            f"the rules of this exercise forbid `{path}`: build the result from the operations "
-            "the exercise's docstring allows"
-        )
-
-    return call
-
-
 @pytest.fixture
 def forbid(monkeypatch):
-    def _forbid(*paths: str) -> None:
-        for path in paths:
-            owner, attr = path.rsplit(".", 1)
-            monkeypatch.setattr(_resolve(owner), attr, _forbidden(path))
-
-    return _forbid
+    return forbidder(monkeypatch)
 
 
 def _assert_uniform_init(values: torch.Tensor, bound: float, what: str) -> None:
