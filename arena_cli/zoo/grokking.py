@@ -18,7 +18,6 @@ exercises use them), `training_curve()` the losses and accuracies logged every f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,14 +38,16 @@ CONFIG: dict[str, Any] = dict(
 # Training recipe of the shipped checkpoint.
 SEED = 0
 TRAIN_FRACTION = 0.3
-LR = 3e-3  # 1e-3 did not grok within 10 minutes; 3e-3 groks in about 2000 full-batch steps
+LR = 3e-3  # 1e-3 did not grok within 10 minutes; with 3e-3 test accuracy passes 99 % at step 2440
 WEIGHT_DECAY = 1.0
 BETAS = (0.9, 0.98)
 WARMUP = 10
 STEPS = 3500
 N_SNAPSHOTS = 20
 LOG_EVERY = 10  # the training curve's resolution
-SNAPSHOT_DTYPE = torch.float16  # history snapshots are stored in half precision (size budget)
+# History snapshots are stored in half precision: 20 x 227 200 parameters = 9.2 MB (float32
+# would be 18 MB); the final model is also stored in float32 in grokking.pt (0.9 MB).
+SNAPSHOT_DTYPE = torch.float16
 
 HISTORY_FILE = "grokking_history.pt"
 
@@ -117,11 +118,11 @@ def predict(model, tokens: torch.Tensor) -> torch.Tensor:
 def evaluate(model, train_idx: torch.Tensor, test_idx: torch.Tensor) -> dict[str, float]:
     tokens, labels = all_pairs()
     device = next(model.parameters()).device
-    logits = predict(model, tokens.to(device)).float().cpu()
     out = {}
     for part, idx in (("train", train_idx), ("test", test_idx)):
-        out[f"{part}_loss"] = float(F.cross_entropy(logits[idx], labels[idx]))
-        out[f"{part}_acc"] = float((logits[idx].argmax(-1) == labels[idx]).float().mean())
+        logits = predict(model, tokens[idx].to(device)).float().cpu()
+        out[f"{part}_loss"] = float(F.cross_entropy(logits, labels[idx]))
+        out[f"{part}_acc"] = float((logits.argmax(-1) == labels[idx]).float().mean())
     return out
 
 

@@ -130,7 +130,7 @@ def fit_logistic_probe(x: torch.Tensor, y: torch.Tensor, n_classes: int, c: floa
     x = x.double()
     weights = torch.zeros(x.shape[1], n_classes, dtype=torch.float64, requires_grad=True)
     bias = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([weights, bias], max_iter=500, tolerance_grad=1e-7, line_search_fn="strong_wolfe")
+    optimizer = torch.optim.LBFGS([weights, bias], max_iter=150, tolerance_grad=1e-6, line_search_fn="strong_wolfe")
 
     def closure():
         optimizer.zero_grad()

@@ -219,7 +219,9 @@ def measure(model, *, n: int = 500, seed: int = 999) -> dict[str, Any]:
     rows = torch.arange(n)
     patterns: list[torch.Tensor] = []
     if hasattr(model, "run_with_cache"):
-        logits, cache = model.run_with_cache(tokens, attention_mask=mask, names_filter=lambda x: x.endswith("hook_pattern"))
+        logits, cache = model.run_with_cache(
+            tokens, attention_mask=mask, names_filter=lambda name: name.endswith("hook_pattern")
+        )
         patterns = [cache["pattern", layer].cpu() for layer in range(model.cfg.n_layers)]
     else:
         hooks = [b.attn.register_forward_hook(lambda _m, _i, out: patterns.append(out[1].cpu())) for b in model.layers]

@@ -339,7 +339,9 @@ def train(
                 model.eval()
                 accuracy = legal_move_accuracy(model, check_games)
                 model.train()
-                history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), legal_move_accuracy=accuracy))
+                history.append(
+                    dict(step=step, seconds=round(clock(), 1), loss=loss.item(), legal_move_accuracy=accuracy)
+                )
                 if verbose:
                     print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.3f}  "
                           f"legal-move accuracy {accuracy:.3f}", flush=True)

@@ -23,6 +23,15 @@ MAX_CHECKPOINT_BYTES = 2 * 1024 * 1024
 MAX_ZOO_BYTES = 20 * 1024 * 1024
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Small models: one thread is as fast, and far faster on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # ---------------------------------------------------------------------------------------------
 # The catalogue and the loader
 
@@ -252,7 +261,8 @@ def test_grokking_fast_training_forward_equals_the_bridge_forward(grokking):
     tokens = tokens[torch.randperm(len(tokens), generator=torch.Generator().manual_seed(0))[:500]]
     native = _common.native_from_bridge("grokking", grokking)
     with torch.no_grad():
-        torch.testing.assert_close(definition.last_logits(native, tokens), grokking(tokens)[:, -1], atol=1e-4, rtol=1e-4)
+        fast, full = definition.last_logits(native, tokens), grokking(tokens)[:, -1]
+    torch.testing.assert_close(fast, full, atol=1e-4, rtol=1e-4)
 
 
 def test_grokking_embedding_is_dominated_by_a_few_key_frequencies(grokking):
@@ -282,13 +292,19 @@ def test_grokking_history_spans_training_with_about_20_snapshots(grokking_histor
 
 
 def test_grokking_history_memorises_before_it_generalises(grokking_history, grokking_split):
-    """Measured on the stored snapshot weights: a snapshot with ~100 % train and low test
-    accuracy, followed later by one above 99 % test accuracy; the stored numbers agree."""
+    """Measured on the stored snapshot weights (on a sample of the pairs): a snapshot with ~100 %
+    train and low test accuracy, followed later by one above 99 % test accuracy; the numbers
+    stored with the snapshots agree."""
     from arena_cli.zoo import grokking as definition
 
-    measured = [definition.evaluate(s.model, *grokking_split) for s in grokking_history]
+    g = torch.Generator().manual_seed(0)
+    train_idx, test_idx = grokking_split
+    train_idx = train_idx[torch.randperm(len(train_idx), generator=g)[:1500]]
+    test_idx = test_idx[torch.randperm(len(test_idx), generator=g)[:3000]]
+    measured = [definition.evaluate(s.model, train_idx, test_idx) for s in grokking_history]
     for snapshot, m in zip(grokking_history, measured):
-        assert abs(snapshot.test_acc - m["test_acc"]) < 0.01, (snapshot.step, snapshot.test_acc, m)
+        assert abs(snapshot.test_acc - m["test_acc"]) < 0.03, (snapshot.step, snapshot.test_acc, m)
+        assert abs(snapshot.train_acc - m["train_acc"]) < 0.03, (snapshot.step, snapshot.train_acc, m)
     memorised = [i for i, m in enumerate(measured) if m["train_acc"] > 0.99 and m["test_acc"] < 0.5]
     assert memorised, "no snapshot shows the memorisation phase"
     grokked = [i for i, m in enumerate(measured) if m["test_acc"] > 0.99]
@@ -462,9 +478,9 @@ def test_ioi_name_mover_heads_move_the_indirect_object(ioi, ioi_metrics):
         hooks = [(f"blocks.{layer}.attn.hook_z", ablate(heads)) for layer, heads in by_layer.items()]
         ablated = logit_diff(ioi.run_with_hooks(p.tokens, attention_mask=mask, fwd_hooks=hooks))
         # the movers' direct effect: their output at the end, scaled by the final LayerNorm, unembedded
+        z_end = {layer: cache[f"blocks.{layer}.attn.hook_z"][rows, p.end][:, heads] for layer, heads in by_layer.items()}
         out = sum(
-            torch.einsum("bhd,hdm->bm", cache[f"blocks.{layer}.attn.hook_z"][rows, p.end][:, heads], ioi.W_O[layer, heads])
-            for layer, heads in by_layer.items()
+            torch.einsum("bhd,hdm->bm", z_end[layer], ioi.W_O[layer, heads]) for layer, heads in by_layer.items()
         ) / cache["ln_final.hook_scale"][rows, p.end]
         direct = out @ ioi.W_U  # [batch, vocab]
     clean = logit_diff(logits)
@@ -583,7 +599,8 @@ def test_othello_engine_follows_the_rules():
             if not _reference_legal(board, player):
                 player = 0  # game over
             assert player == int(games.next_player[i, t]), (i, t)
-            assert sorted(_reference_legal(board, player) if player else []) == games.legal_next[i, t].nonzero().flatten().tolist()
+            legal = _reference_legal(board, player) if player else []
+            assert sorted(legal) == games.legal_next[i, t].nonzero().flatten().tolist(), (i, t)
         assert player == 0, "a game ends only when neither player can move"
 
 
