@@ -164,15 +164,8 @@ def hint(
         progress = course.update(lambda p: _reveal_all(p, exercise.name, len(levels)))
         shown = progress.hint_level(exercise.name)
     else:
-        level_box: list[int] = []
-
-        def change(progress: Progress) -> Progress:
-            new, level = reveal_hint(progress, exercise.name, len(levels))
-            level_box.append(level)
-            return new
-
-        course.update(change)
-        shown = level_box[-1]
+        progress = course.update(lambda p: reveal_hint(p, exercise.name, len(levels))[0])
+        shown = progress.hint_level(exercise.name)
     console().print(render.hint_view(exercise, levels, shown))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -60,7 +60,6 @@ class RunResult:
     output: str = ""  # output outside any test (e.g. at import), trimmed
     backend: str = ""  # "warm" or "cold"
     figures: tuple[dict[str, Any], ...] = ()  # pictures the checks asked to show (see arena_cli.viz)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -113,7 +112,6 @@ def from_report(exercise: str, report: dict[str, Any], *, wall_time: float, back
             wall_time=wall_time,
             message=first.get("message", "the checks could not be collected"),
             location=_location(first.get("location")),
-            output=report.get("output", ""),
             backend=backend,
         )
     if not tests:
@@ -126,4 +124,4 @@ def from_report(exercise: str, report: dict[str, Any], *, wall_time: float, back
         )
     status = Status.PASSED if all(t.passed for t in tests) else Status.FAILED
     figures = tuple(f for f in report.get("figures", []) if isinstance(f, dict))
-    return RunResult(exercise, status, tests=tests, wall_time=wall_time, output=report.get("output", ""), backend=backend, figures=figures)
+    return RunResult(exercise, status, tests=tests, wall_time=wall_time, backend=backend, figures=figures)

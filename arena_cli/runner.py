@@ -156,7 +156,7 @@ def interpret(exercise: Exercise, request: RunRequest, ended: ExitInfo, *, wall_
     )
 
 
-def missing_result(root: Path, exercise: Exercise) -> RunResult:
+def missing_result(exercise: Exercise) -> RunResult:
     return RunResult(
         exercise.name,
         Status.MISSING,
@@ -184,7 +184,7 @@ class ColdRunner:
 
     def run(self, exercise: Exercise, *, exercise_root: Path | None = None) -> RunResult:
         if exercise_root is None and not (self.root / exercise.path).exists():
-            return missing_result(self.root, exercise)
+            return missing_result(exercise)
         files = RunFiles()
         request = files.request(self.root, exercise, exercise_root, self.memory_limit_mb)
         self._cancelled.clear()
@@ -326,7 +326,7 @@ class WarmRunner:
 
     def run(self, exercise: Exercise, *, exercise_root: Path | None = None) -> RunResult:
         if exercise_root is None and not (self.root / exercise.path).exists():
-            return missing_result(self.root, exercise)
+            return missing_result(exercise)
         start = time.perf_counter()
         if not self.wait_ready():
             return self.cold.run(exercise, exercise_root=exercise_root)

@@ -250,15 +250,8 @@ class WatchSession:
         elif key == "h" and exercise is not None:
             levels = read_levels(self.root / exercise.hint_path)
             if levels:
-                box: list[int] = []
-
-                def change(progress: Progress) -> Progress:
-                    new, level = reveal_hint(progress, exercise.name, len(levels))
-                    box.append(level)
-                    return new
-
-                self.save(change)
-                self.extra = render.hint_view(exercise, levels, box[-1])
+                self.save(lambda p: reveal_hint(p, exercise.name, len(levels))[0])
+                self.extra = render.hint_view(exercise, levels, self.progress.hint_level(exercise.name))
             else:
                 self.extra = Text(f"{exercise.hint_path} has no hints", style="yellow")
             self.draw()
