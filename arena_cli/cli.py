@@ -24,10 +24,12 @@ from arena_cli.errors import ArenaError, UsageError
 from arena_cli.hints import read_levels
 from arena_cli.manifest import Exercise, Manifest, load_manifest
 from arena_cli.progress import Progress, Tally, advance, current_exercise, record_result, reveal_hint, select
+from arena_cli.quick_typer import QuickCommand, QuickGroup
 from arena_cli.state import ensure_gitignored, load_state, update_state
 from arena_cli.workspace import find_workspace
 
 app = typer.Typer(
+    cls=QuickGroup,
     name="arena",
     help="An offline course in deep learning and mechanistic interpretability. Run `arena` to start.",
     no_args_is_help=False,
@@ -35,8 +37,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-dev_app = typer.Typer(help="Tools for course authors.", no_args_is_help=True, pretty_exceptions_enable=False)
-zoo_dev_app = typer.Typer(help="Reproduce the model zoo's checkpoints.", no_args_is_help=True, pretty_exceptions_enable=False)
+dev_app = typer.Typer(cls=QuickGroup, help="Tools for course authors.", no_args_is_help=True, pretty_exceptions_enable=False)
+zoo_dev_app = typer.Typer(cls=QuickGroup, help="Reproduce the model zoo's checkpoints.", no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(dev_app, name="dev")
 dev_app.add_typer(zoo_dev_app, name="zoo")
 
@@ -122,7 +124,7 @@ def default(ctx: typer.Context) -> None:
         watch(poll=False)
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for WSL on /mnt, network drives).")) -> None:
     """Re-run the current exercise's checks on every save. Keys: n h l r c x q."""
@@ -135,7 +137,7 @@ def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for
     raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll))
 
 
-@app.command("list")
+@app.command("list", cls=QuickCommand)
 @boundary
 def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array instead of a table.")) -> None:
     """Every exercise, grouped by section, with your progress."""
@@ -148,7 +150,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
     console().print(render.list_view(course.manifest, course.progress))
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def hint(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
@@ -179,7 +181,7 @@ def _runner(course: Course, *, warm: bool):
     return make_runner(course.root, warm=warm)
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def run(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
@@ -207,7 +209,7 @@ def run(
     raise typer.Exit(0 if result.passed else 1)
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def verify() -> None:
     """Check every exercise in course order and update your progress. Exit 1 while any is pending."""
@@ -233,7 +235,7 @@ def verify() -> None:
     out.print(course.manifest.final_message)
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def reset(
     name: str = typer.Argument(..., help="Exercise to restore."),
@@ -258,7 +260,7 @@ def reset(
         out.print(f"Restored {exercise.path} (there was no file to back up).")
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def solution(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
@@ -275,7 +277,7 @@ def solution(
     console().print(render.solution_view(path.read_text(encoding="utf-8"), exercise.solution_path))
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def read(section: Optional[str] = typer.Argument(None, help="Section id or title number, e.g. 00_tensors or 0.0.")) -> None:
     """Read a section's introduction (default: the current exercise's section)."""
@@ -295,7 +297,7 @@ def read(section: Optional[str] = typer.Argument(None, help="Section id or title
     console().print(render.reading_view(page.read_text(encoding="utf-8")))
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def doctor() -> None:
     """Check this machine: Python, torch, CUDA, TransformerLens, workspace, offline readiness."""
@@ -306,7 +308,7 @@ def doctor() -> None:
     raise typer.Exit(0 if all(c.ok for c in checks) else 1)
 
 
-@app.command()
+@app.command(cls=QuickCommand)
 @boundary
 def zoo() -> None:
     """The model zoo: the small trained models chapter 1 studies."""
@@ -315,7 +317,7 @@ def zoo() -> None:
     console().print(zoo_view())
 
 
-@dev_app.command("sync")
+@dev_app.command("sync", cls=QuickCommand)
 @boundary
 def dev_sync() -> None:
     """Generate every exercises/ file from its solution."""
@@ -328,7 +330,7 @@ def dev_sync() -> None:
     print(f"{len(changes)} exercise file(s) written" if changes else "every exercise file is up to date")
 
 
-@dev_app.command("check")
+@dev_app.command("check", cls=QuickCommand)
 @boundary
 def dev_check(
     only: Optional[str] = typer.Option(None, "--section", help="Check one section only."),
@@ -342,7 +344,7 @@ def dev_check(
     raise typer.Exit(1 if problems else 0)
 
 
-@dev_app.command("bench")
+@dev_app.command("bench", cls=QuickCommand)
 @boundary
 def dev_bench(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
@@ -358,7 +360,7 @@ def dev_bench(
         console().print(bench_view(figures))
 
 
-@zoo_dev_app.command("train")
+@zoo_dev_app.command("train", cls=QuickCommand)
 @boundary
 def dev_zoo_train(
     name: str = typer.Argument(..., help="Model to retrain."),

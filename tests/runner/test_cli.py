@@ -198,3 +198,24 @@ def test_zoo_lists_every_model_with_size_and_sections(course):
 def test_zoo_train_unknown_model_is_one_clear_line(course):
     result = invoke("dev", "zoo", "train", "nosuch")
     assert result.exit_code == 1 and "unknown zoo model 'nosuch'" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["list"], ["hint", "mean"], ["hint"], ["--help"], ["list", "--json"]])
+def test_read_only_commands_import_neither_torch_nor_pydantic(course, args):
+    # Their start-up time is a target (<= 250 ms, `arena dev bench`); torch costs ~1.5 s and
+    # pydantic (pulled in by Typer's coercion of an untouched parameter) ~60 ms.
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from arena_cli.cli import app\n"
+        f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+        "print('IMPORTED', sorted(m for m in ('torch', 'pydantic', 'transformer_lens') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=course, env=dict(os.environ, ARENA_WORKSPACE=str(course)), capture_output=True, text=True, timeout=60
+    )
+    assert "IMPORTED []" in done.stdout, done.stdout[-400:] + done.stderr[-400:]
+    assert "usage" in done.stdout.lower() or "mean" in done.stdout or "add" in done.stdout

@@ -71,6 +71,18 @@ def test_list_view_sections_status_and_bar():
     assert "done" in text and "> current" in text
     assert "*...." in text and "*****" in text
     assert "1/2 (50%)" in text
+    assert "exercises/s1/" in text and "alpha.py" in text and "exercises/s1/alpha.py" not in text
+
+
+def test_aligned_columns_pads_left_and_right_justified_cells():
+    from rich.text import Text
+
+    table = render.aligned_columns(["name", "n", "end"], [["a", "5", "x"], [Text("longer", style="bold"), "123", "y"]], right=frozenset({1}))
+    assert text_of(table).splitlines() == [
+        "name      n  end",
+        "a         5  x",
+        "longer  123  y",
+    ]
 
 
 def test_plain_output_has_no_escape_codes_but_terminal_output_does():
@@ -95,3 +107,26 @@ def test_hint_view_shows_levels_up_to_the_one_revealed():
 
 def test_progress_bar_proportions():
     assert render.progress_bar(render.Tally(1, 4), width=8).plain == "Progress ##------ 1/4 (25%)"
+
+
+def test_bench_view_fits_80_columns_and_shows_each_figure_beside_its_target():
+    from arena_cli.bench import bench_view
+
+    def stats(median, p95):
+        return {"median_ms": median, "p95_ms": p95}
+
+    entry = {
+        "exercise": "broadcast_pairwise_distances", "checks_ms": 70.0, "warm_save_to_verdict": stats(152, 154),
+        "warm_overhead": stats(82, 83), "warm_runner_only_overhead": stats(58, 60), "cold_pytest": stats(8142, 8490),
+        "cold_overhead": stats(4939, 5281), "cold_over_warm_overhead": 60.5,
+    }
+    figures = {
+        "runs": 10, "cpu_count": 2, "worker_rss_mib": 482.0, "exercises": {"plain": entry, "transformer_lens": entry},
+        "cli_start": {"python -c pass": stats(36, 39), "arena list": stats(130, 141)},
+    }
+    buffer = io.StringIO()
+    Console(file=buffer, width=80).print(bench_view(figures))
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "broadcast_pairwise_distances" in text and "…" not in text
+    assert "82 / 83" in text and "<= 100 / 250" in text and "60.5x" in text and "130 / 141" in text and "482 MiB" in text
