@@ -51,6 +51,11 @@ class _Spec:
     extra_files: tuple[str, ...] = ()  # further shipped files (e.g. the grokking training history)
 
 
+def _grokking_snapshot_steps(steps: int = 3500, n: int = 20) -> list[int]:
+    # = grokking.snapshot_steps(), repeated without torch (tests/runner/test_zoo.py checks it)
+    return sorted({round(i * steps / (n - 1)) for i in range(n)})
+
+
 # The model definitions live in the model modules; their configs are repeated here as plain data
 # so that listing the zoo needs no torch (tests/runner/test_zoo.py checks the two agree).
 _SPECS: dict[str, _Spec] = {
@@ -81,7 +86,7 @@ _SPECS: dict[str, _Spec] = {
                 n_layers=1, d_model=128, n_heads=4, d_head=32, d_mlp=512, n_ctx=3,
                 d_vocab=114, d_vocab_out=113, attn_only=False, normalization_type=None, act_fn="relu",
             ),
-            extra_files=("grokking_history.pt",),
+            extra_files=tuple(f"grokking_history/step_{step:05d}.pt" for step in _grokking_snapshot_steps()),
         ),
         _Spec(
             name="brackets",

@@ -14,6 +14,8 @@ the same maths as the full forward, checked by the structure tests).
 
 `load_checkpoints()` returns the snapshots taken along training (the training-dynamics
 exercises use them), `training_curve()` the losses and accuracies logged every few steps.
+Each snapshot is its own small checkpoint (`grokking_history/step_NNNNN.pt`, 0.46 MB), so no
+shipped file comes near the zoo's 2 MB limit per checkpoint; the curve is in `grokking.pt`.
 """
 
 from __future__ import annotations
@@ -45,11 +47,11 @@ WARMUP = 10
 STEPS = 3500
 N_SNAPSHOTS = 20
 LOG_EVERY = 10  # the training curve's resolution
-# History snapshots are stored in half precision: 20 x 227 200 parameters = 9.2 MB (float32
-# would be 18 MB); the final model is also stored in float32 in grokking.pt (0.9 MB).
+# History snapshots are stored in half precision: 227 200 parameters = 0.46 MB each (float32
+# would be twice that); the final model is also stored in float32 in grokking.pt (0.9 MB).
 SNAPSHOT_DTYPE = torch.float16
 
-HISTORY_FILE = "grokking_history.pt"
+HISTORY_DIR = "grokking_history"  # next to grokking.pt: one file per snapshot
 
 # Properties the shipped checkpoint must have (tests/runner/test_zoo.py).
 TEST_ACCURACY_MIN = 0.99
@@ -161,38 +163,48 @@ def snapshot_steps(steps: int = STEPS, n: int = N_SNAPSHOTS) -> list[int]:
     return sorted({round(i * steps / (n - 1)) for i in range(n)})
 
 
-def history_path() -> Path:
+def snapshot_file(step: int) -> str:
+    """A snapshot's file name inside the history folder."""
+    return f"step_{step:05d}.pt"
+
+
+def history_dir() -> Path:
     from arena_cli import zoo
 
-    return zoo.CHECKPOINT_DIR / HISTORY_FILE
-
-
-def _read_history(path: Path | None = None) -> dict[str, Any]:
-    from arena_cli.zoo import _common
-
-    return _common.read_checkpoint(path or history_path(), NAME, kind="history")
+    return zoo.CHECKPOINT_DIR / HISTORY_DIR
 
 
 def load_checkpoints(*, device: str = "cpu", path: Path | None = None) -> list[Snapshot]:
     """The ~20 snapshots taken along training, oldest first, each with its step and losses.
 
-    The weights are stored in half precision and loaded back as float32.
+    `path` is the history folder (default: the shipped one). The weights are stored in half
+    precision and loaded back as float32. A missing or damaged snapshot is a ZooError.
     """
     from arena_cli.zoo import _common
 
-    data = _read_history(path)
+    folder = Path(path) if path is not None else history_dir()
+    files = sorted(folder.glob("step_*.pt"))
+    if not files:
+        raise _common.ZooError(
+            f"the history files of zoo model {NAME!r} are missing ({folder}/step_*.pt); {_common.rebuild_hint(NAME)}"
+        )
     snapshots = []
-    for meta, weights in zip(data["snapshots"], data["tensors"]["snapshots"]):
+    for file in files:
+        data = _common.read_checkpoint(file, NAME, kind="history")
         model = _common.boot(NAME, device=device)
-        model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=True)
+        model.load_state_dict({k: v.float() for k, v in data["tensors"]["model"].items()}, strict=True)
         model.eval()
-        snapshots.append(Snapshot(model=model, **meta))
+        snapshots.append(Snapshot(model=model, **data["snapshot"]))
     return snapshots
 
 
 def training_curve(path: Path | None = None) -> dict[str, torch.Tensor]:
-    """Losses and accuracies every LOG_EVERY steps: keys step, train_loss, test_loss, train_acc, test_acc."""
-    return dict(_read_history(path)["tensors"]["curve"])
+    """Losses and accuracies every LOG_EVERY steps: keys step, train_loss, test_loss, train_acc,
+    test_acc. `path` is a grokking checkpoint (default: the shipped one)."""
+    from arena_cli import zoo
+    from arena_cli.zoo import _common
+
+    return dict(_common.read_checkpoint(path or zoo.checkpoint_path(NAME), NAME)["tensors"]["curve"])
 
 
 def train_indices() -> tuple[torch.Tensor, torch.Tensor]:
@@ -213,7 +225,7 @@ def train(
     steps: int = STEPS, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic); write the checkpoint to `out` and the
-    training history next to it (`grokking_history.pt` in the same folder)."""
+    training history next to it (the `grokking_history/` folder beside `out`)."""
     from arena_cli.zoo import _common
 
     seed = SEED if seed is None else seed
@@ -283,22 +295,29 @@ def train(
             out,
             dict(
                 name=NAME, config=CONFIG, vocab=list(VOCAB),
-                tensors={"model": state, "train_idx": train_idx.short(), "test_idx": test_idx.short()},
+                tensors={
+                    "model": state, "train_idx": train_idx.short(), "test_idx": test_idx.short(),
+                    "curve": {k: torch.tensor(v) for k, v in curve.items()},
+                },
                 metrics={k: v for k, v in result.items() if k not in ("checkpoint", "size_bytes")},
                 train_args=train_args,
             ),
         )
-        history = out.with_name(HISTORY_FILE)
+        history = out.with_name(HISTORY_DIR)
         result["history"] = str(history)
-        result["history_size_bytes"] = _common.save_checkpoint(
-            history,
-            dict(
-                name=NAME, kind="history", config=CONFIG, vocab=list(VOCAB), snapshots=snapshots,
-                tensors={
-                    "snapshots": snapshot_weights,
-                    "curve": {k: torch.tensor(v) for k, v in curve.items()},
-                },
-                train_args=train_args,
-            ),
-        )
+        written = set()
+        for snapshot, weights in zip(snapshots, snapshot_weights):
+            name = snapshot_file(snapshot["step"])
+            written.add(name)
+            result.setdefault("history_size_bytes", 0)
+            result["history_size_bytes"] += _common.save_checkpoint(
+                history / name,
+                dict(
+                    name=NAME, kind="history", config=CONFIG, vocab=list(VOCAB), snapshot=snapshot,
+                    tensors={"model": weights}, train_args=train_args,
+                ),
+            )
+        for stale in history.glob("step_*.pt"):  # from a run with other snapshot steps
+            if stale.name not in written:
+                stale.unlink()
     return result

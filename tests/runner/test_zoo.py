@@ -51,7 +51,18 @@ def test_catalogue_lists_every_model_with_a_shipped_checkpoint_within_the_size_b
         assert entry.checkpoint.is_file(), f"{entry.name}: no checkpoint at {entry.checkpoint}"
         assert entry.description and entry.sections, f"{entry.name}: describe it and name its sections"
         assert 0 < entry.checkpoint.stat().st_size <= MAX_CHECKPOINT_BYTES, entry.name
-    assert sum(e.size_bytes for e in entries) <= MAX_ZOO_BYTES
+    shipped = sorted(zoo.CHECKPOINT_DIR.rglob("*.pt"))
+    for file in shipped:  # every checkpoint, the grokking history's snapshots included
+        assert file.stat().st_size <= MAX_CHECKPOINT_BYTES, file
+    assert sum(e.size_bytes for e in entries) == sum(f.stat().st_size for f in shipped) <= MAX_ZOO_BYTES
+
+
+def test_grokking_history_files_listed_without_torch_are_the_snapshot_steps():
+    from arena_cli.zoo import grokking as definition
+
+    spec = zoo._spec("grokking")
+    assert spec.extra_files == tuple(f"{definition.HISTORY_DIR}/{definition.snapshot_file(s)}" for s in definition.snapshot_steps())
+    assert all((zoo.CHECKPOINT_DIR / name).is_file() for name in spec.extra_files)
 
 
 @pytest.mark.parametrize("name", zoo.names())
@@ -108,6 +119,20 @@ def test_a_training_run_writes_a_checkpoint_the_loader_reads(tmp_path):
     assert metrics["size_bytes"] == out.stat().st_size
     model = _common.load_model("induction", path=out)
     assert not model.training and model.to_tokens("t1").tolist() == [[0, 4]]
+
+
+def test_a_grokking_run_writes_one_file_per_snapshot_and_the_curve(tmp_path):
+    from arena_cli.zoo import grokking as definition
+
+    out = tmp_path / "grokking.pt"
+    (tmp_path / definition.HISTORY_DIR).mkdir()
+    (tmp_path / definition.HISTORY_DIR / "step_09999.pt").write_bytes(b"left from an older run")
+    metrics = definition.train(out=out, steps=3, verbose=False)
+    history = definition.load_checkpoints(path=tmp_path / definition.HISTORY_DIR)
+    assert [s.step for s in history] == [0, 1, 2, 3]
+    assert metrics["history_size_bytes"] == sum(f.stat().st_size for f in (tmp_path / definition.HISTORY_DIR).iterdir())
+    assert definition.training_curve(out)["step"].tolist() == [0]
+    assert history[-1].test_acc == pytest.approx(metrics["test_acc"])
 
 
 def test_missing_grokking_history_is_reported(tmp_path, monkeypatch):

@@ -41,7 +41,7 @@ def test_retraining_grokking_memorises_then_generalises(tmp_path):
     train_idx, test_idx = definition.split(definition.SEED)
     final = definition.evaluate(model, train_idx, test_idx)
     assert final["train_acc"] > 0.99 and final["test_acc"] > definition.TEST_ACCURACY_MIN, final
-    history = definition.load_checkpoints(path=tmp_path / definition.HISTORY_FILE)
+    history = definition.load_checkpoints(path=tmp_path / definition.HISTORY_DIR)
     measured = [definition.evaluate(s.model, train_idx, test_idx) for s in history]
     memorised = [i for i, m in enumerate(measured) if m["train_acc"] > 0.99 and m["test_acc"] < 0.5]
     grokked = [i for i, m in enumerate(measured) if m["test_acc"] > 0.99]
