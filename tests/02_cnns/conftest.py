@@ -19,18 +19,17 @@ import math
 
 import pytest
 
-from arena_cli.testing import forbidder
 import torch
+
+from arena_cli.testing import forbidder, torch_on_one_thread
 
 FALSE_FAILURE = 1e-9
 
 
 @pytest.fixture(autouse=True, scope="module")  # module: before the module-scoped training fixtures
 def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_on_one_thread():
+        yield
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import math
 import pytest
 import torch
 
+from arena_cli.testing import torch_on_one_thread
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_on_one_thread():
+        yield
 
 
 FALSE_FAILURE = 1e-9

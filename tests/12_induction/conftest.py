@@ -8,16 +8,13 @@ other far longer than they compute.
 import pytest
 import torch
 
+from arena_cli.testing import torch_on_one_thread
+
 
 @pytest.fixture(autouse=True, scope="module")
 def one_thread_no_grad():
-    threads = torch.get_num_threads()
-    grad = torch.is_grad_enabled()
-    torch.set_num_threads(1)
-    torch.set_grad_enabled(False)
-    yield
-    torch.set_grad_enabled(grad)
-    torch.set_num_threads(threads)
+    with torch_on_one_thread(grad=False):
+        yield
 
 
 def _detect(model, tokens: torch.Tensor, detection_pattern) -> torch.Tensor:

@@ -55,3 +55,20 @@ def test_exercise_path_follows_the_check_path(tmp_path, monkeypatch):
     assert exercise_path_for(check) == tmp_path / "exercises" / "sec" / "thing.py"
     monkeypatch.setenv("ARENA_EXERCISE_ROOT", str(tmp_path / "solutions"))
     assert exercise_path_for(check) == tmp_path / "solutions" / "sec" / "thing.py"
+
+
+def test_torch_on_one_thread_restores_threads_and_autograd_even_after_an_error():
+    from arena_cli.testing import torch_on_one_thread
+
+    original = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.raises(RuntimeError):
+            with torch_on_one_thread(grad=False):
+                assert torch.get_num_threads() == 1 and not torch.is_grad_enabled()
+                raise RuntimeError("a failing check")
+        assert torch.get_num_threads() == 2 and torch.is_grad_enabled()
+        with torch_on_one_thread():
+            assert torch.is_grad_enabled()
+    finally:
+        torch.set_num_threads(original)

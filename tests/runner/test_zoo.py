@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from arena_cli import zoo
+from arena_cli.testing import torch_on_one_thread
 from arena_cli.zoo import _common
 
 MAX_CHECKPOINT_BYTES = 2 * 1024 * 1024
@@ -25,11 +26,8 @@ MAX_ZOO_BYTES = 20 * 1024 * 1024
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
-    """Small models: one thread is as fast, and far faster on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_on_one_thread():
+        yield
 
 
 # ---------------------------------------------------------------------------------------------
