@@ -190,6 +190,24 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> int:
     return path.stat().st_size
 
 
+def write_model_checkpoint(
+    out: Path, name: str, config: dict[str, Any], vocab: tuple[str, ...] | list[str],
+    tensors: dict[str, Any], result: dict[str, Any], train_args: dict[str, Any],
+) -> None:
+    """Save a trained model's checkpoint at `out`: its tensors, its vocabulary, the training
+    recipe and the measured `result` (less the per-step log). Records the file and its size in
+    `result`, which every model's `train` returns."""
+    result["checkpoint"] = str(out)
+    result["size_bytes"] = save_checkpoint(
+        Path(out),
+        dict(
+            name=name, config=config, vocab=list(vocab), tensors=tensors,
+            metrics={k: v for k, v in result.items() if k not in ("history", "checkpoint", "size_bytes")},
+            train_args=train_args,
+        ),
+    )
+
+
 def read_checkpoint(path: Path, name: str, kind: str = "model") -> dict[str, Any]:
     """Read and verify a checkpoint file; any problem becomes a ZooError saying how to fix it.
 

@@ -52,6 +52,7 @@ LOG_EVERY = 10  # the training curve's resolution
 SNAPSHOT_DTYPE = torch.float16
 
 HISTORY_DIR = "grokking_history"  # next to grokking.pt: one file per snapshot
+SNAPSHOT_GLOB = "step_*.pt"  # the names `snapshot_file` gives
 
 # Properties the shipped checkpoint must have (tests/runner/test_zoo.py).
 TEST_ACCURACY_MIN = 0.99
@@ -183,10 +184,10 @@ def load_checkpoints(*, device: str = "cpu", path: Path | None = None) -> list[S
     from arena_cli.zoo import _common
 
     folder = Path(path) if path is not None else history_dir()
-    files = sorted(folder.glob("step_*.pt"))
+    files = sorted(folder.glob(SNAPSHOT_GLOB))
     if not files:
         raise _common.ZooError(
-            f"the history files of zoo model {NAME!r} are missing ({folder}/step_*.pt); {_common.rebuild_hint(NAME)}"
+            f"the history files of zoo model {NAME!r} are missing ({folder}/{SNAPSHOT_GLOB}); {_common.rebuild_hint(NAME)}"
         )
     snapshots = []
     for file in files:
@@ -290,34 +291,25 @@ def train(
             seed=seed, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY, betas=list(BETAS),
             train_fraction=TRAIN_FRACTION, full_batch=True,
         )
-        result["checkpoint"] = str(out)
-        result["size_bytes"] = _common.save_checkpoint(
-            out,
-            dict(
-                name=NAME, config=CONFIG, vocab=list(VOCAB),
-                tensors={
-                    "model": state, "train_idx": train_idx.short(), "test_idx": test_idx.short(),
-                    "curve": {k: torch.tensor(v) for k, v in curve.items()},
-                },
-                metrics={k: v for k, v in result.items() if k not in ("checkpoint", "size_bytes")},
-                train_args=train_args,
-            ),
-        )
+        tensors = {
+            "model": state, "train_idx": train_idx.short(), "test_idx": test_idx.short(),
+            "curve": {k: torch.tensor(v) for k, v in curve.items()},
+        }
+        _common.write_model_checkpoint(out, NAME, CONFIG, VOCAB, tensors, result, train_args)
         history = out.with_name(HISTORY_DIR)
         result["history"] = str(history)
-        written = set()
-        for snapshot, weights in zip(snapshots, snapshot_weights):
-            name = snapshot_file(snapshot["step"])
-            written.add(name)
-            result.setdefault("history_size_bytes", 0)
-            result["history_size_bytes"] += _common.save_checkpoint(
+        names = [snapshot_file(snapshot["step"]) for snapshot in snapshots]
+        result["history_size_bytes"] = sum(
+            _common.save_checkpoint(
                 history / name,
                 dict(
                     name=NAME, kind="history", config=CONFIG, vocab=list(VOCAB), snapshot=snapshot,
                     tensors={"model": weights}, train_args=train_args,
                 ),
             )
-        for stale in history.glob("step_*.pt"):  # from a run with other snapshot steps
-            if stale.name not in written:
+            for name, snapshot, weights in zip(names, snapshots, snapshot_weights)
+        )
+        for stale in history.glob(SNAPSHOT_GLOB):  # from a run with other snapshot steps
+            if stale.name not in names:
                 stale.unlink()
     return result

@@ -353,14 +353,8 @@ def train(
         n_params=_common.n_params(model), **final, history=history,
     )
     if out is not None:
-        result["checkpoint"] = str(out)
-        result["size_bytes"] = _common.save_checkpoint(
-            Path(out),
-            dict(
-                name=NAME, config=CONFIG, vocab=list(VOCAB),
-                tensors={"model": _common.bridge_state_dict(NAME, model)},
-                metrics={k: v for k, v in result.items() if k not in ("history", "checkpoint", "size_bytes")},
-                train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-            ),
+        _common.write_model_checkpoint(
+            out, NAME, CONFIG, VOCAB, {"model": _common.bridge_state_dict(NAME, model)}, result,
+            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
         )
     return result

@@ -119,6 +119,16 @@ def test_a_training_run_writes_a_checkpoint_the_loader_reads(tmp_path):
     assert not model.training and model.to_tokens("t1").tolist() == [[0, 4]]
 
 
+@pytest.mark.parametrize("name", ["brackets", "ioi", "icl", "othello"])
+def test_every_training_script_writes_a_checkpoint_with_its_metrics(tmp_path, name):
+    out = tmp_path / f"{name}.pt"
+    metrics = zoo.model_module(name).train(out=out, steps=2, log_every=2, verbose=False)
+    assert metrics["checkpoint"] == str(out) and metrics["size_bytes"] == out.stat().st_size
+    stored = _common.read_checkpoint(out, name)
+    assert stored["metrics"]["steps"] == 2 and not {"history", "checkpoint", "size_bytes"} & set(stored["metrics"])
+    assert not _common.load_model(name, path=out).training
+
+
 def test_a_grokking_run_writes_one_file_per_snapshot_and_the_curve(tmp_path):
     from arena_cli.zoo import grokking as definition
 
