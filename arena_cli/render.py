@@ -150,16 +150,6 @@ def aligned_columns(header: list[str], rows: list[list[Text | str]], *, right: f
     return lines
 
 
-def _common_folder(paths: list[Path]) -> Path:
-    folders = [Path(path).parent.parts for path in paths]
-    common: list[str] = []
-    for parts in zip(*folders):
-        if len(set(parts)) != 1:
-            break
-        common.append(parts[0])
-    return Path(*common) if common else Path()
-
-
 def list_view(manifest: Manifest, progress: Progress) -> RenderableType:
     current = current_exercise(manifest, progress)
     parts: list[RenderableType] = []
@@ -167,22 +157,22 @@ def list_view(manifest: Manifest, progress: Progress) -> RenderableType:
         exercises = manifest.exercises_in(section.id)
         if not exercises:
             continue
-        # The section's folder is said once, so a row fits 80 columns with its file name.
-        folder = _common_folder([exercise.path for exercise in exercises])
+        # The section's folder (one per section, by the file contract) is said once, so a row
+        # fits 80 columns with its file name.
+        folder = exercises[0].path.parent
         rows: list[list[Text | str]] = [
             [
                 status_mark(exercise, progress, current),
                 exercise.name,
                 difficulty_stars(exercise.difficulty),
                 str(exercise.minutes),
-                Text(Path(exercise.path).relative_to(folder).as_posix(), style="cyan"),
+                Text(exercise.path.name, style="cyan"),
             ]
             for exercise in exercises
         ]
         parts.append(Rule(Text(section.title, style="bold"), align="left"))
         bar = progress_bar(tally(manifest, progress, section.id), label="section")
-        if folder.parts:
-            bar.append(f"   {folder.as_posix()}/", style="cyan")
+        bar.append(f"   {folder.as_posix()}/", style="cyan")
         parts.append(bar)
         parts.append(aligned_columns(["status", "exercise", "level", "min", "file"], rows, right=frozenset({3})))
     parts.append(Text(""))
