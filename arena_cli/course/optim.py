@@ -197,6 +197,14 @@ def _item_key(item: Any) -> str:
     return item.key or "/".join(item.nested_key)
 
 
+def _apply_items(target: dict[str, Any], update: Any, remove: Any = ()) -> None:
+    """Apply a wandb record's updated (JSON-valued) and removed items to `target`."""
+    for item in update:
+        target[_item_key(item)] = json.loads(item.value_json)
+    for item in remove:
+        target.pop(_item_key(item), None)
+
+
 def read_offline_run(run_file: Path) -> OfflineRun:
     """Parse one `run-<id>.wandb` file."""
     from wandb.proto import wandb_internal_pb2
@@ -207,21 +215,14 @@ def read_offline_run(run_file: Path) -> OfflineRun:
         record.ParseFromString(payload)
         kind = record.WhichOneof("record_type")
         if kind == "run":
-            for item in record.run.config.update:
-                run.config[_item_key(item)] = json.loads(item.value_json)
+            _apply_items(run.config, record.run.config.update)
         elif kind == "config":
-            for item in record.config.update:
-                run.config[_item_key(item)] = json.loads(item.value_json)
-            for item in record.config.remove:
-                run.config.pop(_item_key(item), None)
+            _apply_items(run.config, record.config.update, record.config.remove)
         elif kind == "history":
             row = {_item_key(item): json.loads(item.value_json) for item in record.history.item}
             run.history.append(row)
         elif kind == "summary":
-            for item in record.summary.update:
-                run.summary[_item_key(item)] = json.loads(item.value_json)
-            for item in record.summary.remove:
-                run.summary.pop(_item_key(item), None)
+            _apply_items(run.summary, record.summary.update, record.summary.remove)
         elif kind == "exit":
             run.finished = True
     run.config.pop("_wandb", None)  # wandb's own bookkeeping
