@@ -20,7 +20,9 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Mapping
+
+from arena_cli import figures as _figures
 
 EXERCISE_ROOT_ENV = "ARENA_EXERCISE_ROOT"
 
@@ -106,12 +108,62 @@ def assert_close(
     rtol: float = 1e-5,
     name: str = "result",
     check_dtype: bool = False,
+    mistakes: Mapping[str, Any] | None = None,
 ) -> None:
     """Assert that `actual` equals `expected` elementwise within `atol + rtol * |expected|`.
 
     NaNs must appear at the same places on both sides. With `check_dtype`, the dtypes must match
     as well (a float32 answer where float64 is expected is reported as such).
+
+    `mistakes` maps a one-sentence description of a known mistake to what that mistake would
+    return on the same input (a value, or a function of no arguments computing it lazily). When
+    the answer is wrong and equals one of them, the failure message leads with that sentence.
     """
+    try:
+        _assert_close(actual, expected, atol=atol, rtol=rtol, name=name, check_dtype=check_dtype)
+    except AssertionError as failure:
+        sentence = which_mistake(actual, mistakes or {}, atol=atol, rtol=rtol)
+        if sentence is None:
+            raise
+        raise AssertionError(f"{MISTAKE_PREFIX}{sentence}\n{failure}") from None
+
+
+# Every named-mistake message starts with this, so the runner, the bank test and a learner can
+# tell "we know this mistake" from a plain mismatch.
+MISTAKE_PREFIX = "Likely mistake: "
+
+
+def which_mistake(actual: Any, mistakes: Mapping[str, Any], *, atol: float = 1e-5, rtol: float = 1e-5) -> str | None:
+    """The description of the first mistake in `mistakes` whose value `actual` matches, else None."""
+    for sentence, variant in mistakes.items():
+        try:
+            value = variant() if callable(variant) else variant
+            _assert_close(actual, value, atol=atol, rtol=rtol, name="variant")
+        except Exception:  # a variant that does not apply (other shape, raised) is simply not it
+            continue
+        return sentence
+    return None
+
+
+def mistake(sentence: str, details: str = "") -> AssertionError:
+    """The failure for a mistake a check recognised by other means: `raise mistake("...")`."""
+    return AssertionError(f"{MISTAKE_PREFIX}{sentence}" + (f"\n{details}" if details else ""))
+
+
+def assert_unchanged(before: Any, after: Any, *, name: str = "input") -> None:
+    """`before` is a copy taken before the call; `after` the object the learner's code received."""
+    try:
+        _assert_close(after, before, atol=0.0, rtol=0.0, name=name)
+    except AssertionError as failure:
+        raise mistake(
+            f"your code changed its argument `{name}` in place; compute a new tensor instead "
+            "(e.g. `x = x * 2`, not `x *= 2`)", str(failure)
+        ) from None
+
+
+def _assert_close(
+    actual: Any, expected: Any, *, atol: float, rtol: float, name: str, check_dtype: bool = False
+) -> None:
     import numpy as np
 
     if actual is None:
@@ -174,22 +226,19 @@ def _compare_floats(got: Any, want: Any, *, atol: float, rtol: float, name: str)
     raise AssertionError("\n".join(lines))
 
 
-def _as_lists(values: Any) -> list:
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().tolist()
-    elif hasattr(values, "tolist"):
-        values = values.tolist()
-    return [list(map(float, row)) for row in values]
+def _queue(figure: dict[str, Any]) -> None:
+    if len(figures) < MAX_FIGURES:
+        figures.append(figure)
 
 
 def show_heatmap(
-    values: Any, rows: list[str], cols: list[str], *, title: str = "", vmin: float = 0.0, vmax: float = 1.0
+    values: Any, rows: Any = None, cols: Any = None, *, title: str = "", vmin: float | None = 0.0,
+    vmax: float | None = 1.0, scale: str = "sequential", x_label: str = "", y_label: str = "",
 ) -> None:
-    """Ask the runner to draw a [rows, cols] matrix (e.g. an attention pattern) for the learner."""
-    if len(figures) < MAX_FIGURES:
-        figures.append(
-            {"kind": "heatmap", "values": _as_lists(values), "rows": [str(r) for r in rows], "cols": [str(c) for c in cols], "title": title, "vmin": vmin, "vmax": vmax}
-        )
+    """Ask the runner to draw a [rows, cols] matrix (an attention pattern, a patching grid...).
+
+    `scale="diverging"` centres the colours on 0 (pass vmin=vmax=None to fit them to the data)."""
+    _queue(_figures.heatmap(values, rows, cols, title=title, vmin=vmin, vmax=vmax, scale=scale, x_label=x_label, y_label=y_label))
 
 
 def show_head_scores(
@@ -198,10 +247,33 @@ def show_head_scores(
     """Ask the runner to draw a [layer, head] grid of scores, marking those above `threshold`.
 
     `rows` and `cols` name the two axes (e.g. rows="layer-0 head", cols="layer-1 head")."""
-    if len(figures) < MAX_FIGURES:
-        figures.append(
-            {"kind": "head_scores", "values": _as_lists(values), "title": title, "threshold": threshold, "rows": rows, "cols": cols}
-        )
+    _queue(_figures.head_scores(values, title=title, threshold=threshold, rows=rows, cols=cols))
+
+
+def show_lines(series: Any, x: Any = None, *, title: str = "", x_label: str = "", y_label: str = "", log_y: bool = False) -> None:
+    """Line plot: `series` maps a name to its y values (loss curves, accuracy by layer...)."""
+    _queue(_figures.lines(series, x, title=title, x_label=x_label, y_label=y_label, log_y=log_y))
+
+
+def show_bars(labels: Any, values: Any, *, title: str = "", x_label: str = "", y_label: str = "") -> None:
+    """Bar chart of one value per label."""
+    _queue(_figures.bars(labels, values, title=title, x_label=x_label, y_label=y_label))
+
+
+def show_scatter(series: Any, *, title: str = "", x_label: str = "", y_label: str = "") -> None:
+    """Scatter plot: `series` maps a name to (xs, ys) or (xs, ys, point labels)."""
+    _queue(_figures.scatter(series, title=title, x_label=x_label, y_label=y_label))
+
+
+def show_board(values: Any = None, marks: Any = None, *, title: str = "", vmin: float | None = None, vmax: float | None = None, scale: str = "sequential") -> None:
+    """A board (e.g. othello): per-cell values as colours and/or short marks drawn in the cells."""
+    _queue(_figures.board(values, marks, title=title, vmin=vmin, vmax=vmax, scale=scale))
+
+
+def show_tokens(sequences: Any, *, title: str = "", vmin: float | None = None, vmax: float | None = None) -> None:
+    """Token sequences with a value per token (top-activating contexts): a list of
+    {"tokens": [...], "values": [...], "highlight": index or None, "label": str}."""
+    _queue(_figures.tokens(sequences, title=title, vmin=vmin, vmax=vmax))
 
 
 def _resolve(dotted: str) -> Any:
