@@ -25,6 +25,7 @@ from arena_cli.hints import read_levels
 from arena_cli.manifest import Exercise, Manifest, load_manifest
 from arena_cli.progress import Progress, Tally, advance, current_exercise, record_result, reveal_hint, select
 from arena_cli.quick_typer import QuickCommand, QuickGroup
+from arena_cli.results import RunResult
 from arena_cli.state import ensure_gitignored, load_state, update_state
 from arena_cli.workspace import find_workspace
 
@@ -124,6 +125,15 @@ def default(ctx: typer.Context) -> None:
         watch(poll=False)
 
 
+def warn_about_stack() -> None:
+    """One line per library of the wrong version (e.g. TransformerLens 4 upgraded by hand); the
+    exercises that do not need it still work, so this warns and goes on."""
+    from arena_cli import stack
+
+    for problem in stack.problems():
+        err_console().print(f"[yellow]note:[/yellow] {escape(str(problem))}", markup=True, highlight=False)
+
+
 @app.command(cls=QuickCommand)
 @boundary
 def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for WSL on /mnt, network drives).")) -> None:
@@ -132,6 +142,7 @@ def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for
 
     course = load_course()
     ensure_gitignored(course.root)
+    warn_about_stack()
     out = console()
     announce(course, out)
     raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll))
@@ -186,6 +197,7 @@ def _runner(course: Course, *, warm: bool):
 def run(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
     show: bool = typer.Option(False, "--show", help="Also draw the pictures the checks make (attention patterns, head scores)."),
+    html: Optional[str] = typer.Option(None, "--html", metavar="FILE", help="Also write the verdict and every figure to FILE, one self-contained page that works offline."),
 ) -> None:
     """Run one exercise's checks once. Exit code 0 if they pass, 1 if not."""
     course = load_course()
@@ -206,7 +218,40 @@ def run(
     pictures = render.figures_view(result) if show else None
     if pictures is not None:
         out.print(pictures)
+    _publish(course, exercise, result, out, html)
     raise typer.Exit(0 if result.passed else 1)
+
+
+def _publish(course: Course, exercise: Exercise, result: RunResult, out: Console, html: Optional[str]) -> None:
+    """The run for `arena view` (.arena/latest.json) and, with --html, as a page of its own."""
+    from arena_cli.live import publish_latest, result_payload
+
+    publish_latest(course.root, result, exercise, course.manifest, wait=True)
+    if html is None:
+        return
+    from arena_cli.page import PlotlyMissing, write_page
+
+    target = Path(html).expanduser()
+    try:
+        write_page(target, result_payload(result, exercise, course.manifest))
+    except PlotlyMissing as error:
+        raise ArenaError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"cannot write the page to {target}: {error.strerror or error}") from None
+    out.print(f"wrote {target} (a self-contained page: open it in a browser, offline)", highlight=False, soft_wrap=True)
+
+
+@app.command(cls=QuickCommand)
+@boundary
+def view(
+    port: int = typer.Option(8765, "--port", help="Preferred port (another free one is used if it is taken)."),
+    open_browser: bool = typer.Option(False, "--open", help="Also open the page in the default browser."),
+) -> None:
+    """Serve the latest verdict and figures as a live page on 127.0.0.1; it updates after every run of `arena watch`."""
+    from arena_cli.view import serve
+
+    root = find_workspace()
+    raise typer.Exit(serve(root, console(), port=port, open_browser=open_browser))
 
 
 @app.command(cls=QuickCommand)
@@ -335,12 +380,13 @@ def dev_sync() -> None:
 def dev_check(
     only: Optional[str] = typer.Option(None, "--section", help="Check one section only."),
     quick: bool = typer.Option(False, "--quick", help="Skip running the checks (files, sync, hints only)."),
+    no_bank: bool = typer.Option(False, "--no-bank", help="Skip running the wrong-answer bank (tests/wrong_answers/)."),
 ) -> None:
-    """Verify the whole course: manifest, files, sync, hints, stubs fail, solutions pass."""
+    """Verify the whole course: manifest, files, sync, hints, stubs fail, solutions pass, every wrong answer in the bank is rejected."""
     from arena_cli.devcheck import run_dev_check
 
     root = find_workspace()
-    problems = run_dev_check(root, console(), section=only, run_checks=not quick)
+    problems = run_dev_check(root, console(), section=only, run_checks=not quick, run_bank=not no_bank)
     raise typer.Exit(1 if problems else 0)
 
 

@@ -47,9 +47,7 @@ def diagnose() -> list[Check]:
         cuda = torch.cuda.is_available()
         device = f"CUDA: {torch.cuda.get_device_name(0)}" if cuda else "CUDA: not available, the CPU is used (fine for this course)"
         checks.append(Check("torch", True, f"{torch_version}; {device}; {torch.get_num_threads()} CPU threads"))
-    tl_version = _version("transformer_lens")
-    tl_ok = tl_version is not None and tl_version.split(".")[0] == "4"
-    checks.append(Check("transformer_lens", tl_ok, tl_version or "missing: run `pip install -e .`" if tl_version is None else tl_version + ("" if tl_ok else " (this course needs 4.x)")))
+    checks.extend(_stack_checks())
     try:
         root = find_workspace()
         try:
@@ -70,6 +68,19 @@ def diagnose() -> list[Check]:
         )
     )
     checks.append(_watch_check())
+    return checks
+
+
+def _stack_checks() -> list[Check]:
+    """TransformerLens and SAELens: the versions the course needs (read from metadata, no import)."""
+    from arena_cli import stack
+
+    wrong = {problem.package: problem for problem in stack.problems()}
+    checks = []
+    for package in stack.REQUIRED:
+        version = stack.installed_version(package)
+        problem = wrong.get(package)
+        checks.append(Check(package, problem is None, str(problem) if problem else str(version)))
     return checks
 
 

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from arena_cli.child import RunRequest, execute, pytest_args
+from arena_cli.child import _PR_SET_CHILD_SUBREAPER, RunRequest, execute, has_children, kill_run, prctl, pytest_args
 
 # What the checks import; the worker imports them once so no run pays for it again.
 PRELOAD = (
@@ -42,6 +42,8 @@ PRELOAD = (
     "transformer_lens.model_bridge",
     "transformer_lens.hook_points",
     "transformer_lens.FactoredMatrix",
+    "transformer_lens.patching",
+    "sae_lens",  # sections 1.3 and 1.4 check against its SAE classes
     "hypothesis",
     "pytest",
     "arena_cli.testing",
@@ -128,6 +130,7 @@ class Worker:
         self.reply_fd = reply_fd
         self.requests = LineReader(0)
         self.pending: list[dict] = []
+        self.quitting = False  # a "quit" (or the end of stdin) arrived during a run
 
     def send(self, message: dict) -> None:
         os.write(self.reply_fd, (json.dumps(message) + "\n").encode())
@@ -141,7 +144,7 @@ class Worker:
         return self.pending.pop(0)
 
     def serve(self) -> None:
-        while (message := self.next_message()) is not None:
+        while not self.quitting and (message := self.next_message()) is not None:
             if message.get("type") == "run":
                 self.run(message["id"], RunRequest(**message["request"]))
             elif message.get("type") == "quit":
@@ -179,8 +182,12 @@ class Worker:
                         message = json.loads(line)
                         if message.get("type") == "cancel" and message.get("id") == run_id:
                             cancelled = True
+                        elif message.get("type") == "quit":
+                            cancelled = self.quitting = True
                         elif message.get("type") != "cancel":
                             self.pending.append(message)
+                    if self.requests.closed:  # the client is gone: end the run and ourselves
+                        cancelled = self.quitting = True
                     if cancelled:
                         break
                 if done_r in readable:
@@ -191,11 +198,18 @@ class Worker:
         finally:
             os.close(done_r)
             try:
-                os.killpg(pid, signal.SIGKILL)  # the child and anything it started
+                os.killpg(pid, signal.SIGKILL)  # the child and anything in its process group
             except (ProcessLookupError, PermissionError):
                 pass
             if status is None:
                 _, status = os.waitpid(pid, 0)
+            if has_children():
+                # We are a subreaper: what the learner's code started in another session was
+                # handed to us when the child ended. End it (and its token-carrying relatives).
+                kill_run(None, request.run_token, descendants_of=os.getpid())
+                give_up = time.monotonic() + 2.0
+                while has_children() and time.monotonic() < give_up:  # reap them
+                    time.sleep(0.005)
         exit_info = {"timed_out": timed_out, "cancelled": cancelled, "returncode": None, "signal": None}
         if not timed_out and not cancelled:
             if os.WIFSIGNALED(status):
@@ -210,6 +224,7 @@ def main() -> None:
     reply_fd = os.dup(1)
     os.dup2(2, 1)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the client's to handle
+    prctl(_PR_SET_CHILD_SUBREAPER, 1)  # orphans of a run are handed to us, so we can end them
     started = time.perf_counter()
     failed = preload()
     warm_pytest()

@@ -106,7 +106,23 @@ def boot(name: str, *, device: str = "cpu", seed: int = 0):
     bridge.cfg.tokenizer_prepends_bos = has_bos
     bridge.cfg.default_prepend_bos = has_bos
     bridge.cfg.tokenizer_appends_eos = False
+    _unembed_bias_as_buffer(bridge)
     return bridge
+
+
+def _unembed_bias_as_buffer(bridge) -> None:
+    """Make the unembedding bias a zero buffer, as the native model (and TransformerLens 4.x) has it.
+
+    TransformerLens 3.9's bridge adds a trainable zero `unembed.bias` that the wrapped
+    `NativeModel` does not have: it would be counted as a parameter, trained by an optimiser over
+    `bridge.parameters()`, and missing from the native weights copied back. Kept in the state
+    dict (checkpoints hold `unembed.bias`), just no longer a parameter. The one place the zoo
+    handles this difference between TransformerLens versions."""
+    head = bridge.unembed._original_component
+    bias = head._parameters.get("bias")
+    if isinstance(bias, torch.nn.Parameter):
+        del head._parameters["bias"]
+        head.register_buffer("bias", bias.detach().clone())
 
 
 def native_model(config: dict[str, Any], *, seed: int, device: str = "cpu"):

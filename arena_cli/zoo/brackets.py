@@ -21,7 +21,6 @@ is trained on and checked.
 
 from __future__ import annotations
 
-import math
 import zlib
 from pathlib import Path
 from typing import Any
@@ -209,50 +208,43 @@ def train(
     steps: int = STEPS, log_every: int = 250, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic) and write the checkpoint to `out` if given."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
     clock = _common.Clock()
     held_out = held_out_set(per_kind=300)  # a quick check while training; the final one is bigger
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda s: min(1.0, (s + 1) / WARMUP) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)),
-        )
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for step in range(1, steps + 1):
-            strings, labels = training_batch(BATCH, data)
-            tokens, mask = encode(strings)
-            logits = model(tokens.to(device), attention_mask=mask.to(device))
-            loss = F.cross_entropy(logits[:, 0], labels.to(device))
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            if step % log_every == 0 or step == steps:
-                model.eval()
-                m = measure(model, held_out)
-                model.train()
-                history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), accuracy=m["accuracy"]))
-                if verbose:
-                    kinds = "  ".join(f"{k} {v['accuracy']:.3f}" for k, v in m["per_kind"].items())
-                    print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.4f}  "
-                          f"held-out {m['accuracy']:.4f}  ({kinds})", flush=True)
+    history: list[dict[str, Any]] = []
+    should_log = _training.logging_every(log_every, steps)
+
+    def batch(data: torch.Generator):
+        strings, labels = training_batch(BATCH, data)
+        tokens, mask = encode(strings)
+        return tokens.to(device), mask.to(device), labels.to(device)
+
+    def loss(model, batch) -> torch.Tensor:
+        tokens, mask, labels = batch
+        return F.cross_entropy(model(tokens, attention_mask=mask)[:, 0], labels)
+
+    def observe(step: int, model, loss) -> None:
+        if not should_log(step):
+            return
         model.eval()
-        final = measure(model)
-    result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), accuracy=final["accuracy"],
-        per_kind=final["per_kind"], history=history,
+        m = measure(model, held_out)
+        model.train()
+        history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), accuracy=m["accuracy"]))
+        if verbose:
+            kinds = "  ".join(f"{k} {v['accuracy']:.3f}" for k, v in m["per_kind"].items())
+            print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.4f}  "
+                  f"held-out {m['accuracy']:.4f}  ({kinds})", flush=True)
+
+    model, final = _training.fit(
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY,
+        lr_factor=_training.warmup_cosine(WARMUP, steps), batch=batch, loss=loss, final=measure, observe=observe,
     )
-    if out is not None:
-        _common.write_model_checkpoint(
-            out, NAME, CONFIG, VOCAB, {"model": _common.bridge_state_dict(NAME, model)}, result,
-            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-        )
+    result = dict(
+        _training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model),
+        accuracy=final["accuracy"], per_kind=final["per_kind"], history=history,
+    )
+    _training.save(out, NAME, model, result, dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY))
     return result

@@ -227,7 +227,7 @@ def train(
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic); write the checkpoint to `out` and the
     training history next to it (the `grokking_history/` folder beside `out`)."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
@@ -240,48 +240,41 @@ def train(
     snapshots: list[dict[str, Any]] = []
     snapshot_weights: list[dict[str, torch.Tensor]] = []
     grokked_at = None
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY, betas=BETAS)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / WARMUP))
-        for step in range(steps + 1):
-            if step % LOG_EVERY == 0 or step in keep:
-                metrics = evaluate(model, train_idx, test_idx)
-                if step % LOG_EVERY == 0:
-                    curve["step"].append(step)
-                    for key, value in metrics.items():
-                        curve[key].append(value)
-                if grokked_at is None and metrics["test_acc"] > TEST_ACCURACY_MIN:
-                    grokked_at = step
-                if step in keep:
-                    snapshots.append(dict(step=step, **metrics))
-                    snapshot_weights.append(
-                        {k: v.to(SNAPSHOT_DTYPE) for k, v in _common.bridge_state_dict(NAME, model).items()}
-                    )
-                    if verbose:
-                        print(
-                            f"[{NAME}] step {step:5d}  {clock():6.1f}s  train loss {metrics['train_loss']:.4f} "
-                            f"acc {metrics['train_acc']:.3f}  test loss {metrics['test_loss']:.3f} "
-                            f"acc {metrics['test_acc']:.4f}",
-                            flush=True,
-                        )
-            if step == steps:
-                break
-            loss = F.cross_entropy(last_logits(model, x_train), y_train)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-        model.eval()
-        final = evaluate(model, train_idx, test_idx)
-    seconds = clock()
+
+    def observe(step: int, model, loss) -> None:
+        nonlocal grokked_at
+        if not (step % LOG_EVERY == 0 or step in keep):
+            return
+        metrics = evaluate(model, train_idx, test_idx)
+        if step % LOG_EVERY == 0:
+            curve["step"].append(step)
+            for key, value in metrics.items():
+                curve[key].append(value)
+        if grokked_at is None and metrics["test_acc"] > TEST_ACCURACY_MIN:
+            grokked_at = step
+        if step in keep:
+            snapshots.append(dict(step=step, **metrics))
+            snapshot_weights.append({k: v.to(SNAPSHOT_DTYPE) for k, v in _common.bridge_state_dict(NAME, model).items()})
+            if verbose:
+                print(
+                    f"[{NAME}] step {step:5d}  {clock():6.1f}s  train loss {metrics['train_loss']:.4f} "
+                    f"acc {metrics['train_acc']:.3f}  test loss {metrics['test_loss']:.3f} "
+                    f"acc {metrics['test_acc']:.4f}",
+                    flush=True,
+                )
+
+    model, final = _training.fit(  # full batch: every step sees the whole training split
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY, betas=BETAS,
+        lr_factor=lambda s: min(1.0, (s + 1) / WARMUP), batch=lambda _data: (x_train, y_train),
+        loss=lambda model, batch: F.cross_entropy(last_logits(model, batch[0]), batch[1]),
+        final=lambda model: evaluate(model, train_idx, test_idx), observe=observe,
+    )
     state = _common.bridge_state_dict(NAME, model)
     frequencies, share = key_frequencies(state["embed.weight"][:P])
     memorised = [s for s in snapshots if s["train_acc"] > 0.99 and s["test_acc"] < 0.5]
     result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(seconds, 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), grokked_at_step=grokked_at, **final,
+        _training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model),
+        grokked_at_step=grokked_at, **final,
         memorised_snapshot_steps=[s["step"] for s in memorised],
         key_frequencies=frequencies, key_frequency_share=share,
     )

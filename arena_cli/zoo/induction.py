@@ -205,51 +205,41 @@ def train(
     steps: int = STEPS, log_every: int = 250, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic) and write the checkpoint to `out` if given."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
     clock = _common.Clock()
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, steps))
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for step in range(1, steps + 1):
-            tokens = training_batch(BATCH, data).to(device)
-            logits = model(tokens)
-            loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), tokens[:, 1:].flatten())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            if step % log_every == 0 or step == steps:
-                loss = loss.item()
-                model.eval()
-                metrics = measure(model)
-                model.train()
-                worst = metrics["worst"]
-                history.append(dict(step=step, seconds=round(clock(), 1), loss=loss, **worst))
-                if verbose:
-                    print(
-                        f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss:.3f}  "
-                        f"prev-token {worst['prev_token']:.3f}  induction {worst['induction']:.3f}  "
-                        f"loss copy1 {worst['loss_first_copy']:.2f} copy2 {worst['loss_second_copy']:.2f}",
-                        flush=True,
-                    )
+    history: list[dict[str, Any]] = []
+    should_log = _training.logging_every(log_every, steps)
+
+    def loss(model, tokens: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(model(tokens)[:, :-1].flatten(0, 1), tokens[:, 1:].flatten())
+
+    def observe(step: int, model, loss) -> None:
+        if not should_log(step):
+            return
+        loss = loss.item()
         model.eval()
-        final = measure(model)
-    seconds = clock()
+        worst = measure(model)["worst"]
+        model.train()
+        history.append(dict(step=step, seconds=round(clock(), 1), loss=loss, **worst))
+        if verbose:
+            print(
+                f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss:.3f}  "
+                f"prev-token {worst['prev_token']:.3f}  induction {worst['induction']:.3f}  "
+                f"loss copy1 {worst['loss_first_copy']:.2f} copy2 {worst['loss_second_copy']:.2f}",
+                flush=True,
+            )
+
+    model, final = _training.fit(
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY,
+        lr_factor=lambda s: lr_factor(s, steps), batch=lambda data: training_batch(BATCH, data).to(device),
+        loss=loss, final=measure, observe=observe,
+    )
     result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(seconds, 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), **final["worst"],
+        _training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model), **final["worst"],
         per_length={str(k): v for k, v in final["per_length"].items()}, history=history,
     )
-    if out is not None:
-        _common.write_model_checkpoint(
-            out, NAME, CONFIG, VOCAB, {"model": _common.bridge_state_dict(NAME, model)}, result,
-            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-        )
+    _training.save(out, NAME, model, result, dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY))
     return result

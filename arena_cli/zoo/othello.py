@@ -17,7 +17,6 @@ little next to training.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -311,50 +310,37 @@ def train(
     steps: int = STEPS, log_every: int = 250, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic) and write the checkpoint to `out` if given."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
     clock = _common.Clock()
     check_games = random_games(200, torch.Generator().manual_seed(seed + 10_000))
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda s: min(1.0, (s + 1) / WARMUP) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)),
-        )
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for step in range(1, steps + 1):
-            tokens = random_games(BATCH, data).tokens().to(device)
-            logits = model(tokens[:, :-1])
-            targets = tokens[:, 1:].masked_fill(tokens[:, 1:] == PAD, -100)
-            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            if step % log_every == 0 or step == steps:
-                model.eval()
-                accuracy = legal_move_accuracy(model, check_games)
-                model.train()
-                history.append(
-                    dict(step=step, seconds=round(clock(), 1), loss=loss.item(), legal_move_accuracy=accuracy)
-                )
-                if verbose:
-                    print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.3f}  "
-                          f"legal-move accuracy {accuracy:.3f}", flush=True)
+    history: list[dict[str, Any]] = []
+    should_log = _training.logging_every(log_every, steps)
+
+    def loss(model, tokens: torch.Tensor) -> torch.Tensor:
+        logits = model(tokens[:, :-1])
+        targets = tokens[:, 1:].masked_fill(tokens[:, 1:] == PAD, -100)
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
+
+    def observe(step: int, model, loss) -> None:
+        if not should_log(step):
+            return
         model.eval()
-        final = measure(model)
-    result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), **final, history=history,
+        accuracy = legal_move_accuracy(model, check_games)
+        model.train()
+        history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), legal_move_accuracy=accuracy))
+        if verbose:
+            print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.3f}  "
+                  f"legal-move accuracy {accuracy:.3f}", flush=True)
+
+    model, final = _training.fit(
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY,
+        lr_factor=_training.warmup_cosine(WARMUP, steps),
+        batch=lambda data: random_games(BATCH, data).tokens().to(device),
+        loss=loss, final=measure, observe=observe,
     )
-    if out is not None:
-        _common.write_model_checkpoint(
-            out, NAME, CONFIG, VOCAB, {"model": _common.bridge_state_dict(NAME, model)}, result,
-            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-        )
+    result = dict(_training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model), **final, history=history)
+    _training.save(out, NAME, model, result, dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY))
     return result

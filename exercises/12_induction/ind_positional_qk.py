@@ -10,7 +10,9 @@ would have if the token embeddings were all zero:
     pattern = softmax over keys                     # [n_pos, n_pos]
 
 LayerNorm here: centre each row over d_model, divide by sqrt(mean of squares + eps)
-(`model.cfg.eps`), then `* model.blocks[0].ln1.w + model.blocks[0].ln1.b`.
+(`model.cfg.eps`), then `* model.blocks[0].ln1.w + model.blocks[0].ln1.b`. The positional
+embedding is `model.pos_embed.W_pos` ([n_ctx, d_model]); TransformerLens 3.9's bridge has no
+top-level `model.W_pos` (it has `W_E`, `W_U`, `W_Q`, ... but not that one).
 
 Goal: `positional_pattern(model, head, n_pos)`. This is exactly the layer-0 pattern of a
 sequence of `n_pos` tokens with the token embeddings switched off (the checks run the model

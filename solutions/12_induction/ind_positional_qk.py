@@ -10,7 +10,9 @@ would have if the token embeddings were all zero:
     pattern = softmax over keys                     # [n_pos, n_pos]
 
 LayerNorm here: centre each row over d_model, divide by sqrt(mean of squares + eps)
-(`model.cfg.eps`), then `* model.blocks[0].ln1.w + model.blocks[0].ln1.b`.
+(`model.cfg.eps`), then `* model.blocks[0].ln1.w + model.blocks[0].ln1.b`. The positional
+embedding is `model.pos_embed.W_pos` ([n_ctx, d_model]); TransformerLens 3.9's bridge has no
+top-level `model.W_pos` (it has `W_E`, `W_U`, `W_Q`, ... but not that one).
 
 Goal: `positional_pattern(model, head, n_pos)`. This is exactly the layer-0 pattern of a
 sequence of `n_pos` tokens with the token embeddings switched off (the checks run the model
@@ -34,7 +36,7 @@ def positional_pattern(model, head: int, n_pos: int) -> Float[Tensor, "q_pos k_p
     """Layer-0 attention pattern of `head` from the positional embeddings alone."""
     # BEGIN SOLUTION: LayerNorm of W_pos[:n_pos], q and k with biases, scaled scores, causal mask, softmax (about 10 lines)
     ln = model.blocks[0].ln1
-    x = model.W_pos[:n_pos]  # [n_pos, d_model]
+    x = model.pos_embed.W_pos[:n_pos]  # [n_pos, d_model]
     x = x - x.mean(dim=-1, keepdim=True)
     x = x / (x.pow(2).mean(dim=-1, keepdim=True) + model.cfg.eps).sqrt() * ln.w + ln.b
     q = einops.einsum(x, model.W_Q[0, head], "p d, d e -> p e") + model.b_Q[0, head]

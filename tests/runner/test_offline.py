@@ -30,3 +30,21 @@ def test_a_check_that_reaches_the_network_fails_clearly(course):
     result = ColdRunner(course).run(load_manifest(course).get("add"))
     assert not result.passed
     assert "network access is blocked" in result.tests[0].message
+
+
+def test_nothing_in_the_course_loads_from_a_hub():
+    """SAELens' and TransformerLens' `from_pretrained` download from the Hugging Face hub: no
+    solution, check, exercise or runner module may call it (the zoo ships every model and SAE)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for folder in ("arena_cli", "solutions", "exercises", "tests"):
+        for path in (root / folder).rglob("*.py"):
+            if path.resolve() == Path(__file__).resolve():
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            for word in ("from_pretrained", "hf_hub_download", "snapshot_download"):
+                if word in text:
+                    offenders.append(f"{path.relative_to(root)}: {word}")
+    assert not offenders, "these files reach for a model hub: " + "; ".join(offenders)
