@@ -94,16 +94,49 @@ class Course:
             raise UsageError(f'no exercise is named "{name}"{suggestion}')
         return found
 
+    unsaved_told: bool = False
+
     def update(self, change: Callable[[Progress], Progress]) -> Progress:
-        self.progress = update_state(self.root, self.manifest, change)
+        """Save a change of progress. When the state folder cannot be written the change is kept
+        for this command and one line says how to fix the folder (the verdict is still shown)."""
+        from arena_cli.state import StateUnwritable, update_state_noting
+
+        try:
+            self.progress, notice = update_state_noting(self.root, self.manifest, change, known=self.progress)
+        except StateUnwritable as error:
+            self.progress = change(self.progress)
+            if not self.unsaved_told:
+                self.unsaved_told = True
+                err_console().print(f"[yellow]note:[/yellow] {escape(str(error))}", markup=True)
+            return self.progress
+        if notice:
+            err_console().print(f"[yellow]note:[/yellow] {escape(notice)}", markup=True)
         return self.progress
+
+    def finish_rebuild(self) -> None:
+        """Every exercise was just re-checked (arena verify): a pending rebuild is complete."""
+        from arena_cli.state import StateUnwritable, finish_rebuild
+
+        try:
+            self.progress = finish_rebuild(self.root, self.manifest, self.progress.done)
+            self.damaged = False
+        except StateUnwritable:
+            pass  # already told by update()
 
 
 def load_course() -> Course:
     root = find_workspace()
     manifest = load_manifest(root)
     loaded = load_state(root, manifest)
-    return Course(root, manifest, loaded.progress, loaded.notice, loaded.damaged)
+    course = Course(root, manifest, loaded.progress, loaded.notice, loaded.damaged)
+    if loaded.damaged and loaded.notice:  # every command says it, and what re-checks
+        err_console().print(
+            f"[yellow]note:[/yellow] {escape(loaded.notice)} `arena watch` and `arena verify` re-check them; until then "
+            "done exercises show as pending.",
+            markup=True,
+        )
+        course.notice = None
+    return course
 
 
 def announce(course: Course, out: Console) -> None:
@@ -114,7 +147,7 @@ def announce(course: Course, out: Console) -> None:
         from arena_cli.rebuild import rebuild_progress
 
         progress = rebuild_progress(course.root, course.manifest, out)
-        course.progress = update_state(course.root, course.manifest, lambda _: progress)
+        course.progress = progress
         course.damaged = False
 
 
@@ -182,6 +215,14 @@ def hint(
     console().print(render.hint_view(exercise, levels, shown))
 
 
+def _stdin_is_terminal() -> bool:
+    """False also when stdin is closed or absent (`arena reset NAME <&-`)."""
+    try:
+        return bool(sys.stdin) and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def _reveal_all(progress: Progress, name: str, total: int) -> Progress:
     return replace(progress, hints={**progress.hints, name: total})
 
@@ -212,12 +253,12 @@ def run(
         progress = select(record_result(progress, exercise.name, result.passed), exercise.name)
         return advance(course.manifest, progress) if result.passed else progress
 
-    course.update(remember)
     out.print(render.exercise_heading(exercise, course.manifest))
     out.print(render.result_view(result))
     pictures = render.figures_view(result) if show else None
     if pictures is not None:
         out.print(pictures)
+    course.update(remember)  # after the verdict is on screen: saving can fail, the verdict stays
     _publish(course, exercise, result, out, html)
     raise typer.Exit(0 if result.passed else 1)
 
@@ -272,6 +313,8 @@ def verify() -> None:
             out.print(render.verify_line(exercise, result))
     finally:
         runner.close()
+    if course.damaged:  # every exercise was just re-checked: that was the rebuild
+        course.finish_rebuild()
     total = len(course.manifest.exercises)
     out.print(render.progress_bar(Tally(total - failed, total)))
     if failed:
@@ -292,7 +335,7 @@ def reset(
     course = load_course()
     exercise = course.exercise(name)
     if not yes:
-        if not sys.stdin.isatty():
+        if not _stdin_is_terminal():
             raise UsageError(f"`arena reset {exercise.name}` needs confirmation; add --yes to reset without asking")
         if not typer.confirm(f"Restore {exercise.path} to the original? Your version will be backed up", default=False):
             raise typer.Exit(1)

@@ -1,4 +1,5 @@
-"""`arena dev check`: the whole course is consistent, every stub fails, every solution passes."""
+"""`arena dev check`: the whole course is consistent, every stub fails, every solution passes,
+and every entry of the wrong-answer bank (`arena_cli.bank`) is rejected (and named where it says so)."""
 
 from __future__ import annotations
 
@@ -87,13 +88,46 @@ def stub_problems(runner: Runner, exercise: Exercise, stub_root: Path) -> list[P
     return [Problem(exercise.name, f"the untouched stub should fail its checks cleanly, but the run was {result.status.value}: {result.message}")]
 
 
-def run_dev_check(root: Path, out: Console, *, section: str | None = None, run_checks: bool = True) -> list[Problem]:
+def bank_static_problems(root: Path, manifest: Manifest, *, section: str | None = None) -> list[Problem]:
+    """Bank problems found without running: too few entries, malformed first lines, strays."""
+    from arena_cli import bank
+
+    return [Problem(where, what) for where, what in bank.static_problems(root, manifest, section=section)]
+
+
+def bank_run_problems(root: Path, manifest: Manifest, *, section: str | None = None, out: Console | None = None) -> list[Problem]:
+    """Run every bank entry (of one section) through warm workers: each must be rejected, and
+    named where its second line says so."""
+    from arena_cli import bank
+
+    entries = bank.find_entries(root, section=section)
+
+    def report(verdict: "bank.Verdict") -> None:
+        if out is not None:
+            mark = "[red]x[/red]" if verdict.problems() else ("[green]named[/green]" if verdict.named else "[green]ok[/green]")
+            out.print(f"{mark} bank {escape(verdict.entry.id)}", highlight=False)
+
+    verdicts = bank.run_bank(root, manifest, entries, on_verdict=report)
+    problems = [Problem(f"{BANK_PREFIX}{v.entry.id}", what) for v in verdicts for what in v.problems()]
+    if out is not None and verdicts:
+        named = sum(v.named for v in verdicts)
+        rejected = sum(v.rejected for v in verdicts)
+        out.print(f"wrong-answer bank: {len(verdicts)} entries, {rejected} rejected, {named} named")
+    return problems
+
+
+BANK_PREFIX = "tests/wrong_answers/"
+
+
+def run_dev_check(
+    root: Path, out: Console, *, section: str | None = None, run_checks: bool = True, run_bank: bool = True
+) -> list[Problem]:
     try:
         manifest = load_manifest(root)
     except ManifestError as error:
         out.print(f"[red]x[/red] {escape(str(error))}")
         return [Problem("exercises.toml", str(error))]
-    problems = static_problems(root, manifest)
+    problems = static_problems(root, manifest) + bank_static_problems(root, manifest, section=section)
     exercises = [e for e in manifest.exercises if section is None or e.section == section]
     if run_checks:
         from arena_cli.runner import make_runner
@@ -110,8 +144,10 @@ def run_dev_check(root: Path, out: Console, *, section: str | None = None, run_c
                     out.print(f"{mark} {exercise.section}/{exercise.name}")
         finally:
             runner.close()
+        if run_bank:
+            problems.extend(bank_run_problems(root, manifest, section=section, out=out))
     for problem in problems:
         out.print(f"[red]problem[/red] {escape(str(problem))}", highlight=False)
     checked = len(exercises)
-    out.print(f"{checked} exercises checked, {len(problems)} problem(s)" + ("" if run_checks else " (checks not run: --quick)"))
+    out.print(f"{checked} exercises checked, {len(problems)} problem(s)" + (" (checks not run: --quick)" if not run_checks else "" if run_bank else " (bank not run: --no-bank)"))
     return problems

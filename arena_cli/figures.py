@@ -9,11 +9,11 @@ Every figure has `kind` and `title`; the other fields, per kind:
 - heatmap:     values [rows][cols], rows, cols (labels), vmin, vmax, scale ("sequential" or
                "diverging": a diverging scale is centred on 0), x_label, y_label
 - head_scores: values [layer][head], threshold (cells at or above it are marked), rows, cols
-- lines:       x (shared x values), series {name: [y...]}, x_label, y_label, log_y
+- lines:       x (shared x values), series {name: [y...]}, x_label, y_label, log_y, note
 - bars:        labels, values, x_label, y_label
 - scatter:     series {name: {"x": [...], "y": [...], "labels": [...] or None}}, x_label, y_label
 - board:       values [rows][cols] (per-cell numbers, may be None), marks [rows][cols] (short
-               strings drawn in the cell, "" for none), vmin, vmax, scale
+               strings drawn in the cell, "" for none), vmin, vmax, scale, rows, cols (labels)
 - tokens:      sequences [{"tokens": [str], "values": [float], "highlight": int or None,
                "label": str}], vmin, vmax (the "top-activating contexts" view)
 """
@@ -24,6 +24,7 @@ import math
 from typing import Any, Mapping, Sequence
 
 MAX_CELLS = 200 * 200  # larger grids are downsampled (with a note) before they are queued
+MAX_POINTS = 5000  # per line-plot series, likewise
 SCALES = ("sequential", "diverging")
 
 
@@ -108,7 +109,15 @@ def lines(
     curves = {str(name): _floats(ys) for name, ys in series.items()}
     length = max((len(ys) for ys in curves.values()), default=0)
     xs = _floats(x) if x is not None else list(range(length))
-    return {"kind": "lines", "title": title, "x": xs, "series": curves, "x_label": x_label, "y_label": y_label, "log_y": log_y}
+    note = ""
+    if length > MAX_POINTS:  # a curve of every training step: keep every k-th point (and the last)
+        step = math.ceil(length / MAX_POINTS)
+        kept = sorted(set(range(0, length, step)) | {length - 1})
+        xs = [xs[i] for i in kept if i < len(xs)]
+        curves = {name: [ys[i] for i in kept if i < len(ys)] for name, ys in curves.items()}
+        note = f"thinned from {length} points: every {step}th point"
+    return {"kind": "lines", "title": title, "x": xs, "series": curves, "x_label": x_label, "y_label": y_label, "log_y": log_y,
+            "note": note}
 
 
 def bars(labels: Sequence[Any], values: Any, *, title: str = "", x_label: str = "", y_label: str = "") -> dict[str, Any]:
@@ -130,13 +139,21 @@ def scatter(series: Mapping[str, Any], *, title: str = "", x_label: str = "", y_
 def board(
     values: Any = None, marks: Sequence[Sequence[str]] | None = None, *, title: str = "",
     vmin: float | None = None, vmax: float | None = None, scale: str = "sequential",
+    rows: Sequence[Any] | None = None, cols: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
+    """`rows` / `cols` label the board's rows and columns (e.g. "A".."H" and 1..8; default 0, 1, ...)."""
     if values is None and marks is None:
         raise ValueError("board: give per-cell values, marks, or both")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     grid = _grid(values, "board") if values is not None else [[None] * len(row) for row in marks]  # type: ignore[union-attr]
     labels = [[str(m) for m in row] for row in marks] if marks is not None else [[""] * len(row) for row in grid]
     low, high = _range(grid, vmin, vmax, scale)
-    return {"kind": "board", "title": title, "values": grid, "marks": labels, "vmin": low, "vmax": high, "scale": scale}
+    n_cols = max((len(row) for row in grid), default=0)
+    row_labels = [str(r) for r in rows] if rows is not None else [str(i) for i in range(len(grid))]
+    col_labels = [str(c) for c in cols] if cols is not None else [str(i) for i in range(n_cols)]
+    return {"kind": "board", "title": title, "values": grid, "marks": labels, "vmin": low, "vmax": high, "scale": scale,
+            "rows": row_labels, "cols": col_labels}
 
 
 def tokens(

@@ -4,7 +4,15 @@ Two back-ends with the same results: `WarmRunner` hands the request to the long-
 (`arena_cli.worker`), which forks a fresh child per run so no run pays the imports again;
 `ColdRunner` starts a fresh interpreter per run and is the fallback where fork is unavailable or
 the worker is not ready. Either way the run happens in another process, so nothing the learner's
-code does (loop, crash, exit, allocate) can take the runner down with it.
+code does (loop, crash, exit, allocate) can take the runner down with it, and when a run ends, by
+any route (verdict, timeout, cancel, Ctrl-C, `close()`), no process it started is left alive
+(`arena_cli.child.kill_run`) and its temporary folder is gone.
+
+Which `arena_cli` the checks import: the one this runner runs from (the installed package),
+never a copy inside the course folder. The worker and the cold child start with `python -P`
+(the working directory, which is the workspace, is not put on `sys.path`) and with the folder
+that holds this package first on `PYTHONPATH`. Why: the runner and its pytest plugin speak one
+report format, so they must be the same version, and the course folder is the learner's to edit.
 """
 
 from __future__ import annotations
@@ -19,16 +27,62 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from arena_cli.child import RunRequest
+import arena_cli
+from arena_cli.child import COLD_START_ALLOWANCE, RunRequest, kill_run
+from arena_cli.errors import ArenaError
+from arena_cli.files import file_problem
 from arena_cli.manifest import Exercise
-from arena_cli.results import Location, RunResult, Status, from_report
+from arena_cli.results import Location, RunResult, Status, clip_output, from_report
 
-DEFAULT_MEMORY_LIMIT_MB = int(os.environ.get("ARENA_MEMORY_LIMIT_MB", "4096"))
+DEFAULT_MEMORY_LIMIT_MB = 4096
+MIN_MEMORY_LIMIT_MB = 128  # below this not even pytest runs, and the learner would be told nonsense
+MEMORY_ENV = "ARENA_MEMORY_LIMIT_MB"
+THREADS_ENV = "ARENA_TORCH_THREADS"
 OUTPUT_TAIL_CHARS = 2000
+RUN_FOLDER_PREFIX = "arena-run-"
+
+
+class RunSettingError(ArenaError):
+    exit_code = 2
+
+
+def memory_limit_from_env() -> int:
+    """ARENA_MEMORY_LIMIT_MB (default 4096), refused with one clear line when unusable."""
+    raw = os.environ.get(MEMORY_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MEMORY_LIMIT_MB
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RunSettingError(
+            f"{MEMORY_ENV}={raw!r} is not a whole number of megabytes; set e.g. {MEMORY_ENV}={DEFAULT_MEMORY_LIMIT_MB}, or unset it"
+        ) from None
+    if value <= 0:
+        return 0  # 0 (or less): no memory limit
+    if value < MIN_MEMORY_LIMIT_MB:
+        raise RunSettingError(
+            f"{MEMORY_ENV}={value} is too small to run any checks (at least {MIN_MEMORY_LIMIT_MB}; the default is "
+            f"{DEFAULT_MEMORY_LIMIT_MB}; 0 means no limit)"
+        )
+    return value
+
+
+def check_torch_threads() -> None:
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if raw and not (raw.isdigit() and int(raw) > 0):
+        raise RunSettingError(f"{THREADS_ENV}={raw!r} is not a positive whole number; set e.g. {THREADS_ENV}=1, or unset it")
+
+
+def checker_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the worker and the cold child: this package's folder first on the path."""
+    home = str(Path(arena_cli.__file__).resolve().parent.parent)
+    paths = [home] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != home]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths), **(extra or {}))
 
 SIGNAL_TEXT = {
     signal.SIGSEGV: "a segmentation fault (SIGSEGV)",
@@ -49,6 +103,28 @@ class ExitInfo:
     cancelled: bool = False
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_run_folders() -> None:
+    """Remove run folders left by an arena process that was killed outright (kill -9)."""
+    try:
+        entries = list(Path(tempfile.gettempdir()).glob(f"{RUN_FOLDER_PREFIX}*"))
+    except OSError:
+        return
+    for folder in entries:
+        owner = folder.name[len(RUN_FOLDER_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and int(owner) != os.getpid() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class Runner(Protocol):
     def run(self, exercise: Exercise, *, exercise_root: Path | None = None) -> RunResult: ...
 
@@ -58,10 +134,14 @@ class Runner(Protocol):
 
 
 class RunFiles:
-    """A temp folder for one run's report, output and stack dump."""
+    """A temp folder for one run's report, output and stack dump, and the run's token.
+
+    The folder's name starts with this process's pid, so a later arena can remove it if this
+    one is killed before it could (`sweep_stale_run_folders`)."""
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="arena-run-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-"))
+        self.token = f"{os.getpid()}-{uuid.uuid4().hex}"
 
     def request(self, root: Path, exercise: Exercise, exercise_root: Path | None, memory_limit_mb: int) -> RunRequest:
         exercise_file = (exercise_root or root / "exercises") / exercise.section / f"{exercise.name}.py"
@@ -75,6 +155,7 @@ class RunFiles:
             timeout=float(exercise.timeout),
             exercise_root=str(exercise_root) if exercise_root else None,
             memory_limit_mb=memory_limit_mb,
+            run_token=self.token,
         )
 
     def cleanup(self) -> None:
@@ -88,18 +169,24 @@ def _read(path: str, tail: int | None = None) -> str:
                 size = handle.seek(0, os.SEEK_END)
                 handle.seek(max(size - tail, 0))
             return handle.read().decode("utf-8", "replace")
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         return ""
 
 
 _FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
+_DUMP_ESCAPE = re.compile(r"\\x([0-9a-f]{2})|\\u([0-9a-f]{4})|\\U([0-9a-f]{8})")
+
+
+def _dump_path(text: str) -> str:
+    """faulthandler writes a non-ASCII character of a path as \\xNN, \\uNNNN or \\UNNNNNNNN."""
+    return _DUMP_ESCAPE.sub(lambda m: chr(int(next(g for g in m.groups() if g), 16)), text)
 
 
 def stack_location(dump: str, request: RunRequest) -> Location | None:
     """The learner's line in a faulthandler dump (most recent call first)."""
     target = Path(request.exercise_file).resolve()
     for match in _FRAME.finditer(dump):
-        if Path(match["path"]).resolve() == target:
+        if Path(_dump_path(match["path"])).resolve() == target:
             try:
                 shown = str(target.relative_to(Path(request.workspace)))
             except ValueError:
@@ -112,8 +199,8 @@ def interpret(exercise: Exercise, request: RunRequest, ended: ExitInfo, *, wall_
     """Turn how the child ended, and what it left behind, into a result."""
     if ended.cancelled:
         return RunResult(exercise.name, Status.CANCELLED, wall_time=wall_time, backend=backend)
-    output = _read(request.output_path, tail=OUTPUT_TAIL_CHARS)
-    if ended.timed_out:
+    output = clip_output(_read(request.output_path, tail=OUTPUT_TAIL_CHARS))
+    if ended.timed_out or ended.signal == signal.SIGALRM:  # SIGALRM: the child's own deadline
         return RunResult(
             exercise.name,
             Status.TIMEOUT,
@@ -132,7 +219,9 @@ def interpret(exercise: Exercise, request: RunRequest, ended: ExitInfo, *, wall_
             report = json.loads(report_text)
         except ValueError:
             report = None
-        if report is not None:
+        if isinstance(report, dict):
+            if ended.returncode not in (None, 0) and report.get("exitstatus") == 0:
+                report = {**report, "exitstatus": ended.returncode}  # pytest's own exit code is the one that counts
             return from_report(exercise.name, report, wall_time=wall_time, backend=backend)
     if ended.signal is not None:
         try:
@@ -156,12 +245,20 @@ def interpret(exercise: Exercise, request: RunRequest, ended: ExitInfo, *, wall_
     )
 
 
-def missing_result(exercise: Exercise) -> RunResult:
+def missing_result(exercise: Exercise, problem: str | None = None) -> RunResult:
+    """The exercise file is missing, a folder, a FIFO or unreadable: said without running anything."""
     return RunResult(
         exercise.name,
         Status.MISSING,
-        message=f"{exercise.path} does not exist; `arena reset {exercise.name}` restores the original",
+        message=problem or f"{exercise.path} does not exist; `arena reset {exercise.name}` restores the original",
     )
+
+
+def _precheck(root: Path, exercise: Exercise, exercise_root: Path | None) -> RunResult | None:
+    if exercise_root is not None:
+        return None
+    problem = file_problem(root, exercise)
+    return missing_result(exercise, problem) if problem else None
 
 
 def _kill_group(pid: int) -> None:
@@ -171,39 +268,63 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+def _graceful_sigterm() -> None:
+    """`kill PID` (SIGTERM) and a closed terminal (SIGHUP) end a command like Ctrl-C does, so its
+    runs are stopped and their temporary folders removed. Only where nothing else handles them."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, interrupt)
+        except (ValueError, OSError):
+            pass
+
+
 class ColdRunner:
     """A fresh interpreter per run: slow (pays every import) but works everywhere."""
 
     backend = "cold"
 
-    def __init__(self, root: Path, *, memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB) -> None:
+    def __init__(self, root: Path, *, memory_limit_mb: int | None = None) -> None:
         self.root = root
-        self.memory_limit_mb = memory_limit_mb
+        self.memory_limit_mb = memory_limit_from_env() if memory_limit_mb is None else memory_limit_mb
+        check_torch_threads()
         self._process: subprocess.Popen[bytes] | None = None
+        self._token: str | None = None
         self._cancelled = threading.Event()
+        self._files: set[RunFiles] = set()
 
     def run(self, exercise: Exercise, *, exercise_root: Path | None = None) -> RunResult:
-        if exercise_root is None and not (self.root / exercise.path).exists():
-            return missing_result(exercise)
+        problem = _precheck(self.root, exercise, exercise_root)
+        if problem is not None:
+            return problem
         files = RunFiles()
+        self._files.add(files)
         request = files.request(self.root, exercise, exercise_root, self.memory_limit_mb)
         self._cancelled.clear()
         start = time.perf_counter()
         try:
+            self._token = files.token
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "arena_cli.child", request.to_json()],
+                [sys.executable, "-P", "-m", "arena_cli.child", request.to_json()],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,
                 cwd=self.root,
+                env=checker_env(),
             )
             timed_out = False
             try:
-                self._process.wait(timeout=exercise.timeout + 5.0)  # + interpreter start-up
+                self._process.wait(timeout=exercise.timeout + COLD_START_ALLOWANCE)
             except subprocess.TimeoutExpired:
                 timed_out = True
-            _kill_group(self._process.pid)
+            kill_run(self._process.pid, files.token)
             self._process.wait()
             code = self._process.returncode
             ended = ExitInfo(
@@ -214,17 +335,24 @@ class ColdRunner:
             )
             return interpret(exercise, request, ended, wall_time=time.perf_counter() - start, backend=self.backend)
         finally:
-            self._process = None
+            process, self._process = self._process, None
+            if process is not None and process.poll() is None:  # Ctrl-C (or an error) mid-run
+                kill_run(process.pid, files.token)
+                process.wait()
+            self._token = None
             files.cleanup()
+            self._files.discard(files)
 
     def cancel(self) -> None:
         process = self._process
         if process is not None:
             self._cancelled.set()
-            _kill_group(process.pid)
+            kill_run(process.pid, self._token)
 
     def close(self) -> None:
         self.cancel()
+        for files in list(self._files):  # a run still waiting in another thread
+            files.cleanup()
 
 
 class WarmRunner:
@@ -238,10 +366,12 @@ class WarmRunner:
     backend = "warm"
     READY_TIMEOUT = 120.0
 
-    def __init__(self, root: Path, *, memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB) -> None:
+    def __init__(self, root: Path, *, memory_limit_mb: int | None = None) -> None:
         self.root = root
-        self.memory_limit_mb = memory_limit_mb
-        self.cold = ColdRunner(root, memory_limit_mb=memory_limit_mb)
+        self.memory_limit_mb = memory_limit_from_env() if memory_limit_mb is None else memory_limit_mb
+        self.cold = ColdRunner(root, memory_limit_mb=self.memory_limit_mb)
+        self._in_flight: dict[int, RunFiles] = {}  # run id -> its files (and token)
+        self._closed = False
         self._process: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
         self._ready_info: dict = {}
@@ -257,11 +387,11 @@ class WarmRunner:
         return hasattr(os, "fork") and sys.platform.startswith("linux")
 
     def start(self) -> None:
-        if self._process is not None or not self.available():
+        if self._process is not None or self._closed or not self.available():
             return
-        env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+        env = checker_env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "arena_cli.worker"],
+            [sys.executable, "-P", "-m", "arena_cli.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -325,17 +455,21 @@ class WarmRunner:
             return False
 
     def run(self, exercise: Exercise, *, exercise_root: Path | None = None) -> RunResult:
-        if exercise_root is None and not (self.root / exercise.path).exists():
-            return missing_result(exercise)
+        problem = _precheck(self.root, exercise, exercise_root)
+        if problem is not None:
+            return problem
         start = time.perf_counter()
         if not self.wait_ready():
             return self.cold.run(exercise, exercise_root=exercise_root)
         files = RunFiles()
         request = files.request(self.root, exercise, exercise_root, self.memory_limit_mb)
+        run_id: int | None = None
+        reply = None
         try:
             with self._reply_arrived:
                 self._next_id += 1
                 run_id = self._current_id = self._next_id
+                self._in_flight[run_id] = files
             if not self._send({"type": "run", "id": run_id, "request": json.loads(request.to_json())}):
                 return self.cold.run(exercise, exercise_root=exercise_root)
             with self._reply_arrived:
@@ -343,16 +477,28 @@ class WarmRunner:
                     self._reply_arrived.wait()
                 reply = self._replies.pop(run_id, None)
                 self._current_id = None
+            if reply is None and self._closed:  # close() ended the worker during this run
+                return RunResult(exercise.name, Status.CANCELLED, backend=self.backend)
             if reply is None:  # the worker died (killed from outside): recover with a cold run
+                kill_run(None, files.token)
                 self._restart()
                 return self.cold.run(exercise, exercise_root=exercise_root)
             ended = ExitInfo(**reply["exit"])
             return interpret(exercise, request, ended, wall_time=time.perf_counter() - start, backend=self.backend)
         finally:
+            if run_id is not None and reply is None:  # interrupted (Ctrl-C) before the worker answered
+                self._send({"type": "cancel", "id": run_id})
+                kill_run(None, files.token)
+            with self._reply_arrived:
+                if run_id is not None:
+                    self._in_flight.pop(run_id, None)
+                if self._current_id == run_id:
+                    self._current_id = None
             files.cleanup()
 
     def _restart(self) -> None:
         self.close()
+        self._closed = False
         self._process = None
         self._ready.clear()
         self._dead = False
@@ -365,15 +511,24 @@ class WarmRunner:
         self.cold.cancel()
 
     def close(self) -> None:
+        """Stop the worker and whatever run is in flight; no process or run folder is left."""
+        self._closed = True
         process = self._process
         if process is None:
+            self.cold.close()
             return
-        self._send({"type": "quit"})
+        self._send({"type": "quit"})  # the worker ends a run in progress, then exits
         try:
             process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             _kill_group(process.pid)
             process.wait()
+        with self._reply_arrived:
+            in_flight = list(self._in_flight.values())
+        for files in in_flight:  # should the worker have died before it could end them
+            kill_run(None, files.token)
+            files.cleanup()
+        self.cold.close()
         for stream in (process.stdin, process.stdout):
             try:
                 if stream:
@@ -382,7 +537,14 @@ class WarmRunner:
                 pass
 
 
-def make_runner(root: Path, *, warm: bool = True, memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB) -> Runner:
+def make_runner(root: Path, *, warm: bool = True, memory_limit_mb: int | None = None) -> Runner:
+    """A runner for `root`. Refuses unusable ARENA_MEMORY_LIMIT_MB / ARENA_TORCH_THREADS values
+    (RunSettingError, one line), removes run folders a killed arena left behind, and lets SIGTERM
+    and SIGHUP end the command like Ctrl-C so nothing it started survives."""
+    limit = memory_limit_from_env() if memory_limit_mb is None else memory_limit_mb
+    check_torch_threads()
+    sweep_stale_run_folders()
+    _graceful_sigterm()
     if warm and WarmRunner.available():
-        return WarmRunner(root, memory_limit_mb=memory_limit_mb)
-    return ColdRunner(root, memory_limit_mb=memory_limit_mb)
+        return WarmRunner(root, memory_limit_mb=limit)
+    return ColdRunner(root, memory_limit_mb=limit)

@@ -9,6 +9,8 @@ run cancels it and runs again with the new content, so no save is ever lost.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import queue
 import threading
 import time
@@ -22,11 +24,13 @@ from arena_cli import render
 from arena_cli.events import Event, FileChanged, InputClosed, KeyPressed, RunFinished, WatcherFailed
 from arena_cli.files import reset as reset_file
 from arena_cli.hints import read_levels
+from arena_cli.live import publish_latest
 from arena_cli.manifest import Exercise, Manifest
 from arena_cli.progress import Progress, advance, current_exercise, record_result, reveal_hint, select
 from arena_cli.results import RunResult, Status
 from arena_cli.runner import Runner, make_runner
-from arena_cli.state import load_state, update_state
+from arena_cli.errors import ArenaError
+from arena_cli.state import load_state, update_state_noting
 from arena_cli.watcher import exercise_for_path, start_observer
 
 DEBOUNCE_SECONDS = 0.02  # the burst of events of one save (write, rename, attrib) lasts a few ms
@@ -37,10 +41,21 @@ SELF_CHECK_SECONDS = 1.0
 
 
 def content_hash(path: Path) -> str | None:
+    """The file's digest; None for anything that is not a readable regular file. Looks before it
+    opens, so a named pipe in the exercise's place never blocks the loop."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
-    except (FileNotFoundError, IsADirectoryError):
+    except OSError:
         return None
+
+
+def _is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 class WatchSession:
@@ -75,7 +90,16 @@ class WatchSession:
         return current_exercise(self.manifest, self.progress)
 
     def save(self, change) -> None:  # noqa: ANN001 - Callable[[Progress], Progress]
-        self.progress = update_state(self.root, self.manifest, change)
+        """Apply a change of progress and write it. The loop keeps what it holds in memory when the
+        file cannot be written (one line in the footer) or was damaged (rewritten from memory)."""
+        try:
+            self.progress, notice = update_state_noting(self.root, self.manifest, change, known=self.progress)
+        except ArenaError as error:  # StateUnwritable, StateTooNew: the watch goes on unsaved
+            self.progress = change(self.progress)
+            self.note = f"{error} (progress is kept in memory until then)"
+            return
+        if notice:
+            self.note = notice
 
     def draw(self) -> None:
         if self.console.is_terminal:
@@ -125,6 +149,15 @@ class WatchSession:
             self.queue.append(item)
         self.start_next()
 
+    def drop_runs_except(self, keep: Exercise | None) -> None:
+        """Forget single runs of other exercises (queued, or running: cancelled); "check all" stays."""
+        name = keep.name if keep else None
+        self.queue = deque(item for item in self.queue if item[1] or item[0].name == name)
+        if self.rerun_after_cancel is not None and self.rerun_after_cancel[0].name != name:
+            self.rerun_after_cancel = None
+        if self.running is not None and not self.running[2] and self.running[0].name != name:
+            self.runner.cancel()
+
     def start_next(self) -> None:
         if self.running is not None or not self.queue:
             return
@@ -171,9 +204,13 @@ class WatchSession:
             self.draw()
         else:
             # the verdict goes on screen first, then progress is written (fsync) to disk
+            # The exercise on screen stays on screen (a pass does not jump to the next one), but a
+            # result never moves the learner back: after `n`, pressed any number of times quickly,
+            # the current exercise is the one `n` chose, not the one whose run just finished.
+            was_current = self.current is not None and self.current.name == event.exercise.name
             if record:
                 self.progress = record(self.progress)
-            if self.current is None or self.current.name != event.exercise.name:
+            if was_current:
                 self.progress = select(self.progress, event.exercise.name)
             self.last_result = result
             self.draw()
@@ -184,6 +221,8 @@ class WatchSession:
                 return select(progress, chosen) if chosen else progress
 
             self.save(persist)
+            # for `arena view`: the latest verdict and figures, written by a background thread
+            publish_latest(self.root, result, event.exercise, self.manifest)
         self.start_next()
 
     # ----- events ------------------------------------------------------------------------
@@ -217,17 +256,23 @@ class WatchSession:
         exercise = self.current
         if exercise is None:
             return
+        path = self.root / exercise.path
         try:
-            stat = (self.root / exercise.path).stat()
-            seen = (stat.st_mtime, stat.st_size)
-        except FileNotFoundError:
+            info = path.stat()
+            seen = (info.st_mtime, info.st_size, stat.S_IFMT(info.st_mode))
+        except OSError:
             seen = None
         before = self.seen_stat.get(exercise.name, seen)
         self.seen_stat[exercise.name] = seen
         if seen == before:
             return
         heard = now - self.last_event_at.get(exercise.name, -1e9) < SELF_CHECK_SECONDS + 1.0
-        if not heard and exercise.name not in self.due:
+        regular_before = before is not None and before[2] == stat.S_IFREG
+        if not heard and exercise.name not in self.due and not (regular_before and _is_regular_file(path)):
+            # Appeared, vanished, or became a folder / pipe: check it (the verdict says what is
+            # wrong), but that is no sign of missing file-system events.
+            self.due[exercise.name] = now
+        elif not heard and exercise.name not in self.due:
             if not self.suggested_poll:
                 self.suggested_poll = True
                 self.note = "No file-system events arrive here; arena now checks the file itself. Use `arena watch --poll` on WSL /mnt or network drives."
@@ -244,6 +289,7 @@ class WatchSession:
             self.extra = None
             self.last_result = None
             following = self.current
+            self.drop_runs_except(following)
             if following is not None:
                 self.request_run(following, force=True)
             self.draw()
@@ -270,7 +316,12 @@ class WatchSession:
         elif key == "x" and exercise is not None:
             if self.reset_armed_until is not None and now <= self.reset_armed_until:
                 self.reset_armed_until = None
-                saved = reset_file(self.root, exercise)
+                try:
+                    saved = reset_file(self.root, exercise)
+                except ArenaError as error:
+                    self.note = str(error)
+                    self.draw()
+                    return True
                 self.save(lambda p: record_result(p, exercise.name, False))
                 where = f"; your version is saved as {saved.relative_to(self.root)}" if saved else ""
                 self.note = f"{exercise.path} was reset{where}"

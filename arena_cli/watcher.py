@@ -47,8 +47,10 @@ class ExerciseEventHandler:
         self.events = events
 
     def dispatch(self, event) -> None:  # noqa: ANN001 - watchdog's FileSystemEvent
-        if event.is_directory or event.event_type not in ("created", "modified", "moved", "deleted", "closed"):
+        if event.event_type not in ("created", "modified", "moved", "deleted", "closed"):
             return
+        if event.is_directory and event.event_type in ("modified", "closed"):
+            return  # a folder's content changed; a folder created or moved where an exercise was is forwarded
         path = getattr(event, "dest_path", "") or event.src_path
         if event.event_type == "moved" and not getattr(event, "dest_path", ""):
             return

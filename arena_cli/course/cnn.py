@@ -19,6 +19,7 @@ import functools
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -322,3 +323,57 @@ def randomise_batch_norm(model: nn.Module, generator: torch.Generator) -> None:
                 module.bias.copy_(0.3 * torch.randn(shape, generator=generator))
                 module.running_mean.copy_(0.3 * torch.randn(shape, generator=generator))
                 module.running_var.copy_(0.5 + torch.rand(shape, generator=generator))
+
+
+# --------------------------------------------------------------------------- training-loop twins
+
+# The checks seed the global RNG with this right before calling a learner's training loop, so a
+# loop that shuffles with the global RNG instead of its own generator can be recognised.
+GLOBAL_SEED = 1234
+
+BATCH_ORDERS = {
+    "reference": "",
+    "reseeded": "the batches come in the same order every epoch: seed the torch.Generator once, before the "
+    "epoch loop, not inside it",
+    "unshuffled": "the batches are not shuffled: draw torch.randperm(n, generator=generator) every epoch",
+    "global_rng": "the batches were shuffled with the global RNG: pass generator=<your seeded torch.Generator> "
+    "to torch.randperm",
+    "drop_last": "the last, partial batch of each epoch was skipped: keep it (an epoch sees every example)",
+    "one_epoch": "only the first epoch ran: loop `epochs` times",
+}
+
+
+def epoch_batches(n: int, batch_size: int, epochs: int, seed: int, variant: str = "reference") -> list[Tensor]:
+    """Index batches (into range(n)) for `epochs` epochs: one torch.Generator seeded once with
+    `seed`, `torch.randperm(n, generator=...)` each epoch, split into `batch_size` pieces with
+    the last partial batch kept. Other `variant`s (keys of BATCH_ORDERS) are common mistakes."""
+    generator = torch.Generator().manual_seed(seed)
+    if variant == "global_rng":
+        torch.manual_seed(GLOBAL_SEED)
+    batches: list[Tensor] = []
+    for _ in range(1 if variant == "one_epoch" else epochs):
+        if variant == "reseeded":
+            generator.manual_seed(seed)
+        if variant == "unshuffled":
+            order = torch.arange(n)
+        elif variant == "global_rng":
+            order = torch.randperm(n)
+        else:
+            order = torch.randperm(n, generator=generator)
+        for batch in order.split(batch_size):
+            if variant == "drop_last" and len(batch) < batch_size:
+                continue
+            batches.append(batch)
+    return batches
+
+
+def batch_order_mistakes(
+    run: Callable[[list[Tensor]], Any], n: int, batch_size: int, epochs: int, seed: int
+) -> dict[str, Callable[[], Any]]:
+    """`assert_close` mistakes: for each wrong batch order, what `run(batches)` (a reference twin
+    of the learner's loop, e.g. returning its losses) gives with it, computed only when needed."""
+    return {
+        sentence: (lambda variant=variant: run(epoch_batches(n, batch_size, epochs, seed, variant)))
+        for variant, sentence in BATCH_ORDERS.items()
+        if variant != "reference"
+    }

@@ -168,6 +168,7 @@ class OfflineRun:
     history: list[dict[str, Any]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     finished: bool = False  # an exit record was written (the run was finished)
+    project: str = ""  # the project the run was started in
 
 
 def _record_payloads(data: bytes) -> Iterable[bytes]:
@@ -216,6 +217,7 @@ def read_offline_run(run_file: Path) -> OfflineRun:
         kind = record.WhichOneof("record_type")
         if kind == "run":
             _apply_items(run.config, record.run.config.update)
+            run.project = record.run.project or run.project
         elif kind == "config":
             _apply_items(run.config, record.config.update, record.config.remove)
         elif kind == "history":
@@ -246,10 +248,14 @@ def assert_follows_torch(
     n_steps: int = 10,
     atol: float = 1e-9,
     rtol: float = 1e-7,
+    mistakes: Mapping[str, Callable[[nn.Module], Any]] | None = None,
 ) -> None:
     """Train two copies of `tiny_mlp(seed)` (float64, so that any difference beyond rounding is
     a real one) on the same batches, each with the optimiser its factory makes from the model;
-    assert that every parameter agrees after every step (reporting the first that diverges)."""
+    assert that every parameter agrees after every step (reporting the first that diverges).
+
+    `mistakes` maps a sentence to a factory of a deliberately wrong optimiser (see
+    `MistakeOptimizer`); when our trajectory follows one of them, the message names it."""
     from arena_cli.testing import assert_close
 
     ours, reference = tiny_mlp(seed), tiny_mlp(seed)
@@ -257,16 +263,125 @@ def assert_follows_torch(
     with single_threaded():
         expected = parameter_trajectory(reference, make_torch(reference), batches)
         actual = parameter_trajectory(ours, make_ours(ours), batches)
+    variants: dict[str, list[list[Tensor]]] = {}
+
+    def variant(sentence: str, step: int, index: int) -> Tensor:
+        if sentence not in variants:
+            model = tiny_mlp(seed)
+            with single_threaded():
+                variants[sentence] = parameter_trajectory(model, (mistakes or {})[sentence](model), batches)
+        return variants[sentence][step - 1][index]
+
     names = [name for name, _ in ours.named_parameters()]
     for step, (got, want) in enumerate(zip(actual, expected), start=1):
-        for name, got_param, want_param in zip(names, got, want):
+        for index, (name, got_param, want_param) in enumerate(zip(names, got, want)):
             assert_close(
                 got_param,
                 want_param,
                 atol=atol,
                 rtol=rtol,
                 name=f"parameter {name!r} after step {step}",
+                mistakes={
+                    sentence: (lambda sentence=sentence, step=step, index=index: variant(sentence, step, index))
+                    for sentence in (mistakes or {})
+                },
             )
+
+
+class MistakeOptimizer:
+    """A deliberately wrong optimiser, for naming mistakes: `update(p, g, state)` changes each
+    parameter that has a gradient in place; `state` is that parameter's dict, `state["t"]` its
+    step count (1 on its first step)."""
+
+    def __init__(self, params: Iterable[Tensor], update: Callable[[Tensor, Tensor, dict[str, Any]], None]) -> None:
+        self.params = list(params)
+        self.update = update
+        self.state: list[dict[str, Any]] = [{} for _ in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        for p, state in zip(self.params, self.state):
+            if p.grad is not None:
+                state["t"] = state.get("t", 0) + 1
+                self.update(p, p.grad, state)
+
+
+def sgd_mistake(mistake: str, lr: float, momentum: float = 0.0, dampening: float = 0.0,
+                weight_decay: float = 0.0, nesterov: bool = False) -> Callable[[nn.Module], MistakeOptimizer]:
+    """SGD with one mistake: "nesterov_ignored", "dampened_first_step", "decay_after_momentum",
+    "dampening_ignored"."""
+
+    def update(p: Tensor, g: Tensor, state: dict[str, Any]) -> None:
+        if weight_decay and mistake != "decay_after_momentum":
+            g = g + weight_decay * p
+        if momentum:
+            damp = 0.0 if mistake == "dampening_ignored" else dampening
+            if "buffer" not in state:
+                state["buffer"] = (1 - damp) * g if mistake == "dampened_first_step" else g.clone()
+            else:
+                state["buffer"] = momentum * state["buffer"] + (1 - damp) * g
+            g = g + momentum * state["buffer"] if nesterov and mistake != "nesterov_ignored" else state["buffer"]
+        if weight_decay and mistake == "decay_after_momentum":
+            g = g + weight_decay * p
+        p -= lr * g
+
+    return lambda model: MistakeOptimizer(model.parameters(), update)
+
+
+def adam_mistake(mistake: str, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, decoupled: bool = False) -> Callable[[nn.Module], MistakeOptimizer]:
+    """Adam (decoupled=False) or AdamW (True) with one mistake: "no_bias_correction",
+    "eps_inside_sqrt", "other_decay" (AdamW's decay in Adam, or Adam's in AdamW),
+    "decay_after_update", "decay_without_lr"."""
+    beta1, beta2 = betas
+    is_decoupled = decoupled != (mistake == "other_decay")
+
+    def update(p: Tensor, g: Tensor, state: dict[str, Any]) -> None:
+        t = state["t"]
+        if weight_decay and not is_decoupled:
+            g = g + weight_decay * p
+        if weight_decay and is_decoupled and mistake != "decay_after_update":
+            p *= 1 - (1.0 if mistake == "decay_without_lr" else lr) * weight_decay
+        state["m"] = beta1 * state.get("m", torch.zeros_like(p)) + (1 - beta1) * g
+        state["v"] = beta2 * state.get("v", torch.zeros_like(p)) + (1 - beta2) * g**2
+        m_hat, v_hat = state["m"], state["v"]
+        if mistake != "no_bias_correction":
+            m_hat, v_hat = m_hat / (1 - beta1**t), v_hat / (1 - beta2**t)
+        denominator = (v_hat + eps).sqrt() if mistake == "eps_inside_sqrt" else v_hat.sqrt() + eps
+        p -= lr * m_hat / denominator
+        if weight_decay and is_decoupled and mistake == "decay_after_update":
+            p *= 1 - lr * weight_decay
+
+    return lambda model: MistakeOptimizer(model.parameters(), update)
+
+
+def rmsprop_mistake(mistake: str, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+                    momentum: float = 0.0, centered: bool = False) -> Callable[[nn.Module], MistakeOptimizer]:
+    """RMSprop with one mistake: "eps_inside_sqrt", "centered_plus", "momentum_on_raw_gradient",
+    "alpha_swapped"."""
+
+    def update(p: Tensor, g: Tensor, state: dict[str, Any]) -> None:
+        if weight_decay:
+            g = g + weight_decay * p
+        keep = 1 - alpha if mistake == "alpha_swapped" else alpha
+        state["v"] = keep * state.get("v", torch.zeros_like(p)) + (1 - keep) * g**2
+        v = state["v"]
+        if centered:
+            state["g_avg"] = alpha * state.get("g_avg", torch.zeros_like(p)) + (1 - alpha) * g
+            v = v + state["g_avg"] ** 2 if mistake == "centered_plus" else v - state["g_avg"] ** 2
+        denominator = (v + eps).sqrt() if mistake == "eps_inside_sqrt" else v.sqrt() + eps
+        if momentum > 0:
+            raw = mistake == "momentum_on_raw_gradient"
+            state["buffer"] = momentum * state.get("buffer", torch.zeros_like(p)) + (g if raw else g / denominator)
+            p -= lr * (state["buffer"] / denominator if raw else state["buffer"])
+        else:
+            p -= lr * g / denominator
+
+    return lambda model: MistakeOptimizer(model.parameters(), update)
 
 
 def assert_skips_parameters_without_grad(make_ours: Callable[[Iterable[Tensor]], Any]) -> None:
@@ -283,3 +398,55 @@ def assert_skips_parameters_without_grad(make_ours: Callable[[Iterable[Tensor]],
         torch.linspace(-1.0, 1.0, 4, dtype=torch.float64),
         name="a parameter whose .grad is None (skip it, as torch does: no decay, no state)",
     )
+
+
+def assert_counts_steps_per_parameter(
+    make_ours: Callable[[list[Tensor]], Any], make_torch: Callable[[list[Tensor]], Any], *, decoupled: bool
+) -> None:
+    """Two parameters; the second gets no gradient on the first two steps. torch counts each
+    parameter's steps separately (its bias correction starts at t = 1 when it first moves); a
+    single global count moves it differently. `decoupled` says which Adam the mistake variant is
+    (AdamW's decay or Adam's L2), for the named message."""
+    from arena_cli.testing import assert_close
+
+    def params() -> list[Tensor]:
+        return [nn.Parameter(torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)),
+                nn.Parameter(torch.tensor([0.3, 0.7], dtype=torch.float64))]
+
+    generator = torch.Generator().manual_seed(11)
+    grads = [[torch.randn(3, generator=generator, dtype=torch.float64),
+              None if step < 2 else torch.randn(2, generator=generator, dtype=torch.float64)] for step in range(6)]
+    ours, theirs = params(), params()
+    ours_opt, torch_opt = make_ours(ours), make_torch(theirs)
+    group = torch_opt.param_groups[0]
+    lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+    # the mistake: one global step count
+    variant = params()
+    m = [torch.zeros_like(p) for p in variant]
+    v = [torch.zeros_like(p) for p in variant]
+    with single_threaded(), torch.no_grad():
+        for t, step_grads in enumerate(grads, start=1):
+            for p, q, g in zip(ours, theirs, step_grads):
+                p.grad = None if g is None else g.clone()
+                q.grad = None if g is None else g.clone()
+            ours_opt.step()
+            torch_opt.step()
+            for i, (p, g) in enumerate(zip(variant, step_grads)):
+                if g is None:
+                    continue
+                if decoupled:
+                    p *= 1 - lr * wd
+                else:
+                    g = g + wd * p
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g**2
+                p -= lr * (m[i] / (1 - beta1**t)) / ((v[i] / (1 - beta2**t)).sqrt() + eps)
+            for index, (p, q, w) in enumerate(zip(ours, theirs, variant)):
+                assert_close(
+                    p, q, atol=1e-10, rtol=1e-8,
+                    name=f"parameter {index} after step {t} (parameter 1 gets its first gradient at step 3)",
+                    mistakes={
+                        "one step count for all parameters; torch counts steps per parameter, so a parameter "
+                        "that first gets a gradient at step 3 is bias-corrected with t = 1 there": w.clone(),
+                    },
+                )

@@ -106,7 +106,8 @@ _SPECS: dict[str, _Spec] = {
             module="ioi",
             description=(
                 "3-layer language model of generated indirect-object sentences (145 names, varied "
-                "clauses, both name orders, distractor names): predicts the IO name with name-mover heads."
+                "clauses, both name orders, distractor names): a subject head L0H0 and name movers "
+                "L1H0, L1H2 form a circuit of faithfulness 1.14 under mean ablation."
             ),
             sections=("1.5 indirect object identification & patching", "1.4 interpreting with SAEs"),
             config=dict(

@@ -1,29 +1,32 @@
 """Zoo model `icl`: a small transformer that learns a task from the examples in its prompt.
 
-A prompt is `<bos> x1 -> y1 x2 -> y2 … x10 -> y10`: ten different letters of `a` … `p` as
-inputs, and after each input's arrow its output y = f(x) under one task f, the same for the
-whole prompt. The tasks are the eight shifts "add k" (k = 1 … 8): a letter moves k places on
-through the 16-letter alphabet, cyclically (`add3`: a -> d, n -> a).
+A prompt is `<bos> x1 -> y1 x2 -> y2 … xk -> yk x ->`: different lowercase letters of `a` … `p`
+as inputs and after each arrow the output y = f(x) of one task f, the same for the whole
+prompt; the model predicts f(x) at the last arrow. The eight tasks are a grid: a *map* of the
+16-letter alphabet (`copy` x, `next` x+1, `prev` x-1, `mirror` the letter as far from `p` as x
+is from `a`; cyclic) and a *case* (lower, or upper: `A` … `P`):
 
-The output is predicted at each arrow. Before the first example the task is unknown (about
-1 in 8 right); one example gives it away. Because no input repeats, the model cannot copy an
-earlier answer: it must work out the task and apply it to the new input. The task is
-linearly readable from the residual stream after layer 1's attention
-(`blocks.1.hook_resid_mid`), averaged over a prompt's arrows (the readout function vectors
-use): a probe fitted on 2 000 prompts is right on 97.6 % of 2 000 others (chance 12.5 %; the
-arrows' embeddings alone: 12 %). At a single arrow it is entangled with that arrow's input
-letter: 83 % after 4 examples, 91 % after 9.
+    copy  a -> a    next  a -> b    prev  a -> p    mirror  a -> p
+    upper a -> A    upper_next a -> B    upper_prev a -> P    upper_mirror a -> P
 
-Limits, measured on the shipped checkpoint: because of that entanglement a *mean* task vector (`task_vectors`) added at the arrow of a prompt with no
-example barely steers it (20 % right against 11 % unsteered): this model does not yet
-support function-vector steering. Designs tried: the plain format `x1 y1 x2 y2 …` (no
-arrow; the probe read the task about half of the time, with 2 or 3 layers, shifts or random
-permutations, noisy examples or not), instruction tokens, d_model 128.
+With no example the task is unknown (about 1 in 8 right); a few examples give it away. No
+input repeats within a prompt, so the model cannot copy an earlier answer: it must work out
+the task and apply it to the new input.
+
+What section 1.6 builds on, measured on the shipped checkpoint (`measure`; figures in the
+checkpoint's metrics and asserted by tests/runner/test_zoo_icl.py):
+- the *function vector* of a task: the sum, over the `FV_HEADS` heads with the largest average
+  indirect effect (their mean output at the last position over clean few-shot prompts,
+  patched into shuffled-label prompts), of those heads' mean outputs (after W_O). Added to the
+  residual stream at the last position of zero-shot prompts before block `FV_LAYER`, it makes
+  the model perform the task; another task's vector, or a random vector of the same norm, does not.
+- composition: the tasks factor into map x case, and `COMPOSITIONS` lists the sums of vectors
+  (e.g. upper + next - copy) whose composed task the generator defines (upper_next).
+- a behaviour for steering by a contrast pair: the case of the output (`is_upper`).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -32,47 +35,80 @@ import torch.nn.functional as F
 
 NAME = "icl"
 N_SYMBOLS = 16
-LETTERS = tuple("abcdefghijklmnop")
+LOWER = tuple("abcdefghijklmnop")
+UPPER = tuple("ABCDEFGHIJKLMNOP")
 SPECIALS = ("<bos>", "<pad>", "<unk>")
-VOCAB: tuple[str, ...] = SPECIALS + LETTERS + ("->",)
+VOCAB: tuple[str, ...] = SPECIALS + LOWER + UPPER
 BOS, PAD = 0, 1
-FIRST_LETTER = len(SPECIALS)
-ARROW = VOCAB.index("->")
+FIRST_LETTER = len(SPECIALS)  # token id of `a`; `A` is FIRST_LETTER + 16
+FIRST_UPPER = FIRST_LETTER + N_SYMBOLS
 
-SHIFTS = (1, 2, 3, 4, 5, 6, 7, 8)
-TASKS: dict[str, torch.Tensor] = {f"add{k}": (torch.arange(N_SYMBOLS) + k) % N_SYMBOLS for k in SHIFTS}
-TASK_NAMES = tuple(TASKS)
-TASK_TABLE = torch.stack(list(TASKS.values()))  # [task, x] -> f(x), letter indices
-N_PAIRS = 10
+N_CIPHERS = 5
+
+
+def _ciphers(n: int) -> dict[str, torch.Tensor]:
+    g = torch.Generator().manual_seed(1234)
+    return {f"cipher{i + 1}": torch.randperm(N_SYMBOLS, generator=g) for i in range(n)}
+
+
+MAPS: dict[str, torch.Tensor] = {"copy": torch.arange(N_SYMBOLS), **_ciphers(N_CIPHERS)}
+CASES = ("lower", "upper")
+
+
+def _task_name(map_name: str, case: str) -> str:
+    if case == "lower":
+        return map_name
+    return "upper" if map_name == "copy" else f"upper_{map_name}"
+
+
+TASK_FACTORS: dict[str, tuple[str, str]] = {
+    _task_name(m, c): (m, c) for c in CASES for m in MAPS
+}  # task -> (map, case)
+TASK_NAMES = tuple(TASK_FACTORS)
+# [task, x] -> the output token id of f(x)
+TASK_TABLE = torch.stack(
+    [MAPS[m] + (FIRST_UPPER if c == "upper" else FIRST_LETTER) for m, c in TASK_FACTORS.values()]
+)
+# (a, b, c) -> d: the vector sum FV(a) + FV(b) - FV(c) should do task d (map of one, case of the other)
+COMPOSITIONS: dict[tuple[str, str, str], str] = {
+    ("upper", m, "copy"): _task_name(m, "upper") for m in MAPS if m != "copy"
+}
+N_PAIRS = 8  # pairs in a training sequence
 
 CONFIG: dict[str, Any] = dict(
-    n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=1 + 3 * N_PAIRS,
+    n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=1 + 2 * N_PAIRS,
     d_vocab=len(VOCAB), attn_only=False, normalization_type="LN", act_fn="gelu",
 )
 
 # Training recipe of the shipped checkpoint.
 SEED = 0
-STEPS = 2000
+STEPS = 3000
 BATCH = 64
 LR = 2e-3
 WEIGHT_DECAY = 0.01
 WARMUP = 100
+NOISE = 0.2  # the probability that a training example's output is a random letter
+LOSS_FROM = 1  # no loss on the first output (no example yet): see the module docstring
 
-# Properties the shipped checkpoint must have (tests/runner/test_zoo.py).
+# Properties the shipped checkpoint must have (tests/runner/test_zoo.py, test_zoo_icl.py).
 FEW_SHOT = 4  # "several examples"
 FEW_SHOT_ACCURACY_MIN = 0.9
 ZERO_SHOT_ACCURACY_MAX = 0.3  # chance is 1/8
-PROBE_POINT = "blocks.1.hook_resid_mid"  # after layer 1's attention, at the arrow
-PROBE_PROMPTS = 4000  # half to fit the probe, half to score it
-PROBE_ARROWS = tuple(range(1, N_PAIRS))  # the probe reads the mean residual over these arrows
-PROBE_ACCURACY_MIN = 0.9  # chance is 1/8
-TASK_VECTOR_POINT = PROBE_POINT
+FV_EXAMPLES = 5  # examples in the few-shot and shuffled-label prompts function vectors use
+FV_HEADS = 3  # heads summed into a function vector
+FV_LAYER = 1  # the vector is added to the residual stream before this block
+FV_ACCURACY_MIN = 0.6
 
 
 def tokenizer():
     from arena_cli.zoo._common import build_tokenizer
 
     return build_tokenizer(list(VOCAB), bos="<bos>", pad="<pad>", unk="<unk>", name=NAME)
+
+
+def is_upper(token_ids: torch.Tensor) -> torch.Tensor:
+    """Whether each token is an uppercase letter (the behaviour contrast-pair steering moves)."""
+    return (token_ids >= FIRST_UPPER) & (token_ids < FIRST_UPPER + N_SYMBOLS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,26 +118,57 @@ def tokenizer():
 def make_prompts(
     batch: int, g: torch.Generator, tasks: torch.Tensor | None = None, n_pairs: int = N_PAIRS
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token ids [batch, 1 + 3*n_pairs] and the task index of each prompt [batch].
+    """Token ids [batch, 1 + 2*n_pairs] and the task index of each prompt [batch].
 
-    Positions 3k+1, 3k+2, 3k+3 hold x_k, `->`, y_k = f(x_k) (k = 0 … n_pairs-1); y_k is
-    predicted at the arrow, position 3k+2, after k examples.
+    Positions 2k+1, 2k+2 hold x_k, y_k = f(x_k) (k = 0 … n_pairs-1); y_k is predicted at
+    x_k's position, 2k+1, after k examples.
     """
     if tasks is None:
-        tasks = torch.randint(len(TASKS), (batch,), generator=g)
+        tasks = torch.randint(len(TASK_NAMES), (batch,), generator=g)
     xs = torch.stack([torch.randperm(N_SYMBOLS, generator=g)[:n_pairs] for _ in range(batch)])
-    ys = TASK_TABLE[tasks[:, None], xs]
-    tokens = torch.empty(batch, 1 + 3 * n_pairs, dtype=torch.long)
+    tokens = torch.empty(batch, 1 + 2 * n_pairs, dtype=torch.long)
     tokens[:, 0] = BOS
-    tokens[:, 1::3] = xs + FIRST_LETTER
-    tokens[:, 2::3] = ARROW
-    tokens[:, 3::3] = ys + FIRST_LETTER
+    tokens[:, 1::2] = xs + FIRST_LETTER
+    tokens[:, 2::2] = TASK_TABLE[tasks[:, None], xs]
     return tokens, tasks
+
+
+def training_batch(batch: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """A training batch: `make_prompts` with each output replaced, with probability `NOISE`,
+    by a random letter of either case; and the mask [batch, n_pairs] of the outputs the loss
+    is on (the clean ones after at least `LOSS_FROM` examples)."""
+    tokens, _ = make_prompts(batch, g)
+    noisy = torch.rand(batch, N_PAIRS, generator=g) < NOISE
+    random_letters = torch.randint(2 * N_SYMBOLS, (batch, N_PAIRS), generator=g) + FIRST_LETTER
+    tokens[:, 2::2] = torch.where(noisy, random_letters, tokens[:, 2::2])
+    mask = ~noisy
+    mask[:, :LOSS_FROM] = False
+    return tokens, mask
+
+
+def icl_prompts(
+    batch: int, g: torch.Generator, tasks: torch.Tensor | int, n_examples: int, *, shuffled: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prompts `<bos> x1 -> y1 … xk -> yk x ->` ([batch, 3k+3]) of task(s) `tasks` and the
+    correct answer at the last arrow ([batch], a token id). With `shuffled`, the examples'
+    outputs are rotated by a random 1 … k-1 places (every example gets another example's
+    output: the task's output letters stay, the mapping is gone); the answer is still f(x)."""
+    if isinstance(tasks, int):
+        tasks = torch.full((batch,), tasks, dtype=torch.long)
+    tokens, _ = make_prompts(batch, g, tasks, n_pairs=n_examples + 1)
+    answers = tokens[:, -1].clone()
+    tokens = tokens[:, :-1]
+    if shuffled and n_examples > 1:
+        ys = tokens[:, 2::2]
+        shift = torch.randint(1, n_examples, (batch, 1), generator=g)
+        order = (torch.arange(n_examples) + shift) % n_examples
+        tokens[:, 2::2] = ys.gather(1, order)
+    return tokens, answers
 
 
 def query_position(n_examples: int) -> int:
     """The arrow where the output is predicted after `n_examples` examples."""
-    return 3 * n_examples + 2
+    return 2 * n_examples + 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,100 +181,118 @@ def accuracy_by_examples(model, *, n: int = 512, seed: int = 77) -> list[float]:
     tokens, _ = make_prompts(n, torch.Generator().manual_seed(seed))
     device = next(model.parameters()).device
     logits = model(tokens.to(device)).float().cpu()
-    predicted = logits[:, 2::3].argmax(-1)  # at the arrows, [batch, pair]
-    return (predicted == tokens[:, 3::3]).float().mean(0).tolist()
+    predicted = logits[:, 1::2].argmax(-1)  # at the inputs, [batch, pair]
+    return (predicted == tokens[:, 2::2]).float().mean(0).tolist()
 
 
-def probe_points(n_layers: int) -> list[str]:
-    """The residual-stream hook points the task probe reads, in order through the model."""
-    points = []
+def _all_task_prompts(n_per_task: int, seed: int, n_examples: int, shuffled: bool = False):
+    tasks = torch.arange(len(TASK_NAMES)).repeat_interleave(n_per_task)
+    tokens, answers = icl_prompts(len(tasks), torch.Generator().manual_seed(seed), tasks, n_examples, shuffled=shuffled)
+    return tokens, answers, tasks
+
+
+@torch.no_grad()
+def mean_head_z(bridge, *, n_per_task: int = 64, seed: int = 11) -> torch.Tensor:
+    """[task, layer, head, d_head]: each head's mean z at the last position over clean few-shot
+    prompts (`FV_EXAMPLES` examples) of each task; its mean output is this @ W_O."""
+    tokens, _, tasks = _all_task_prompts(n_per_task, seed, FV_EXAMPLES)
+    names = [f"blocks.{layer}.attn.hook_z" for layer in range(bridge.cfg.n_layers)]
+    _, cache = bridge.run_with_cache(tokens, names_filter=lambda name: name in names)
+    z = torch.stack([cache[name][:, -1] for name in names], 1)  # [batch, layer, head, d_head]
+    return torch.stack([z[tasks == t].mean(0) for t in range(len(TASK_NAMES))])
+
+
+@torch.no_grad()
+def average_indirect_effect(bridge, mean_z: torch.Tensor, *, n_per_task: int = 64, seed: int = 12) -> torch.Tensor:
+    """[layer, head]: the gain in the correct answer's probability on shuffled-label prompts
+    when one head's output at the last position is replaced by its clean mean for the prompt's
+    task, averaged over prompts and tasks."""
+    tokens, answers, tasks = _all_task_prompts(n_per_task, seed, FV_EXAMPLES, shuffled=True)
+    rows = torch.arange(len(tokens))
+    base = bridge(tokens)[:, -1].softmax(-1)[rows, answers]
+    n_layers, n_heads = bridge.cfg.n_layers, bridge.cfg.n_heads
+    effect = torch.zeros(n_layers, n_heads)
     for layer in range(n_layers):
-        points += [f"blocks.{layer}.hook_resid_pre", f"blocks.{layer}.hook_resid_mid"]
-    return points + [f"blocks.{n_layers - 1}.hook_resid_post"]
+        for head in range(n_heads):
+            def patch(z, hook, head=head, layer=layer):
+                z = z.clone()
+                z[:, -1, head] = mean_z[tasks, layer, head]
+                return z
+
+            probs = bridge.run_with_hooks(
+                tokens, fwd_hooks=[(f"blocks.{layer}.attn.hook_z", patch)]
+            )[:, -1].softmax(-1)[rows, answers]
+            effect[layer, head] = (probs - base).mean()
+    return effect
 
 
-def fit_logistic_probe(x: torch.Tensor, y: torch.Tensor, n_classes: int, c: float = 1.0):
-    """Multinomial logistic regression with an L2 penalty (scikit-learn's objective with C=c),
-    fitted by L-BFGS in float64: weights [d, class] and biases [class]."""
-    x = x.double()
-    weights = torch.zeros(x.shape[1], n_classes, dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(n_classes, dtype=torch.float64, requires_grad=True)
-    optimizer = torch.optim.LBFGS([weights, bias], max_iter=150, tolerance_grad=1e-6, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        loss = F.cross_entropy(x @ weights + bias, y, reduction="sum") + 0.5 / c * weights.pow(2).sum()
-        loss.backward()
-        return loss
-
-    with torch.enable_grad():
-        optimizer.step(closure)
-    return weights.detach(), bias.detach()
+def top_heads(effect: torch.Tensor, k: int = FV_HEADS) -> list[tuple[int, int]]:
+    flat = effect.flatten().topk(k).indices.tolist()
+    return [divmod(i, effect.shape[1]) for i in flat]
 
 
-def probe_accuracy(
-    bridge, *, arrows: tuple[int, ...] = PROBE_ARROWS, n: int = PROBE_PROMPTS, seed: int = 5,
-    points: list[str] | None = None,
-) -> dict[str, float]:
-    """Held-out accuracy of a linear probe (`fit_logistic_probe`) that reads the task from the
-    residual stream of a bridge, averaged over the arrows after each number of examples in
-    `arrows` (the default, 1 … 9, is the readout `task_vectors` uses; `(4,)` reads one arrow),
-    at each hook point (default: all of `probe_points`). Fitted on half the prompts, scored on
-    the other half. Chance is 1/8."""
-    tokens, tasks = make_prompts(n, torch.Generator().manual_seed(seed))
-    points = probe_points(bridge.cfg.n_layers) if points is None else points
-    device = next(bridge.parameters()).device
-    with torch.no_grad():
-        _, cache = bridge.run_with_cache(tokens.to(device), names_filter=lambda name: name in points)
-    half = n // 2
-    positions = [query_position(k) for k in arrows]
-    scores = {}
-    for point in points:
-        x = cache[point][:, positions].mean(1).double().cpu()
-        weights, bias = fit_logistic_probe(x[:half], tasks[:half], len(TASKS))
-        scores[point] = float(((x[half:] @ weights + bias).argmax(-1) == tasks[half:]).float().mean())
-    return scores
+def function_vectors(bridge, mean_z: torch.Tensor, heads: list[tuple[int, int]]) -> torch.Tensor:
+    """[task, d_model]: the summed mean outputs (mean z @ W_O) of `heads`."""
+    return sum(mean_z[:, layer, head] @ bridge.W_O[layer, head] for layer, head in heads)
 
 
 @torch.no_grad()
-def task_vectors(bridge, *, point: str = TASK_VECTOR_POINT, n: int = 800, seed: int = 6) -> torch.Tensor:
-    """[task, d_model]: each task's mean residual at `point` over the arrows after 1 … 9
-    examples, minus the mean over all tasks."""
-    tokens, tasks = make_prompts(n, torch.Generator().manual_seed(seed))
-    _, cache = bridge.run_with_cache(tokens, names_filter=lambda name: name == point)
-    acts = cache[point][:, [query_position(k) for k in range(1, N_PAIRS)]].mean(1)  # [n, d_model]
-    means = torch.stack([acts[tasks == t].mean(0) for t in range(len(TASKS))])
-    return means - means.mean(0)
-
-
-@torch.no_grad()
-def task_vector_accuracy(bridge, vectors: torch.Tensor, *, point: str = TASK_VECTOR_POINT,
-                         n: int = 800, seed: int = 8) -> tuple[float, float]:
-    """Accuracy on prompts with no example (`<bos> x ->`), without and with the task's vector
-    added at `point` at the arrow."""
-    tokens, tasks = make_prompts(n, torch.Generator().manual_seed(seed), n_pairs=1)
-    tokens = tokens[:, :3]  # <bos> x ->
-    truth = TASK_TABLE[tasks, tokens[:, 1] - FIRST_LETTER] + FIRST_LETTER
-
+def steered_accuracy(bridge, tokens, answers, vectors, *, layer: int = FV_LAYER) -> float:
+    """Accuracy at the last position with `vectors` ([batch, d_model]) added to the residual
+    stream there, before block `layer`."""
     def add(resid, hook):
-        resid[:, 2] += vectors[tasks].to(resid.dtype)
+        resid = resid.clone()
+        resid[:, -1] += vectors
         return resid
 
-    plain = bridge(tokens)[:, 2].argmax(-1)
-    steered = bridge.run_with_hooks(tokens, fwd_hooks=[(point, add)])[:, 2].argmax(-1)
-    return float((plain == truth).float().mean()), float((steered == truth).float().mean())
+    logits = bridge.run_with_hooks(tokens, fwd_hooks=[(f"blocks.{layer}.hook_resid_pre", add)])
+    return float((logits[:, -1].argmax(-1) == answers).float().mean())
+
+
+@torch.no_grad()
+def function_vector_figures(bridge, *, n_per_task: int = 64, seed: int = 13, layer: int = FV_LAYER,
+                            n_heads: int = FV_HEADS) -> dict[str, Any]:
+    """Per task: zero-shot accuracy, with its function vector, with another task's vector
+    (the next task in TASK_NAMES), with a random vector of the same norm; and the top heads."""
+    mean_z = mean_head_z(bridge)
+    effect = average_indirect_effect(bridge, mean_z)
+    heads = top_heads(effect, n_heads)
+    vectors = function_vectors(bridge, mean_z, heads)
+    g = torch.Generator().manual_seed(seed)
+    n_tasks = len(TASK_NAMES)
+    tokens, answers, tasks = _all_task_prompts(n_per_task, seed, 0)
+    random = torch.randn(n_tasks, vectors.shape[1], generator=g)
+    random = random / random.norm(dim=1, keepdim=True) * vectors.norm(dim=1, keepdim=True)
+    other = vectors[(torch.arange(n_tasks) + 1) % n_tasks]
+    figures: dict[str, Any] = dict(heads=heads, aie=effect.tolist(), layer=layer, per_task={})
+    with torch.no_grad():
+        plain = (bridge(tokens)[:, -1].argmax(-1) == answers).float()
+    for t, name in enumerate(TASK_NAMES):
+        rows = tasks == t
+        tok, ans = tokens[rows], answers[rows]
+        figures["per_task"][name] = dict(
+            zero_shot=float(plain[rows].mean()),
+            fv=steered_accuracy(bridge, tok, ans, vectors[t], layer=layer),
+            other_task=steered_accuracy(bridge, tok, ans, other[t], layer=layer),
+            random=steered_accuracy(bridge, tok, ans, random[t], layer=layer),
+        )
+    comps = {}
+    index = {name: i for i, name in enumerate(TASK_NAMES)}
+    for (a, b, c), d in COMPOSITIONS.items():
+        rows = tasks == index[d]
+        vec = vectors[index[a]] + vectors[index[b]] - vectors[index[c]]
+        comps[f"{a}+{b}-{c}->{d}"] = dict(
+            composed=steered_accuracy(bridge, tokens[rows], answers[rows], vec, layer=layer),
+            plain_sum=steered_accuracy(bridge, tokens[rows], answers[rows], vectors[index[a]] + vectors[index[b]], layer=layer),
+        )
+    figures["compositions"] = comps
+    return figures
 
 
 def measure(bridge) -> dict[str, Any]:
     by_k = accuracy_by_examples(bridge)
-    probes = probe_accuracy(bridge)
-    best = max(probes, key=probes.get)
-    plain, steered = task_vector_accuracy(bridge, task_vectors(bridge))
-    return dict(
-        accuracy_by_examples=by_k, zero_shot=by_k[0], few_shot=by_k[FEW_SHOT],
-        probe=probes, probe_best=probes[best], probe_best_point=best,
-        task_vector_zero_shot=plain, task_vector_steered=steered,
-    )
+    fv = function_vector_figures(bridge)
+    return dict(accuracy_by_examples=by_k, zero_shot=by_k[0], few_shot=by_k[FEW_SHOT], function_vectors=fv)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,52 +304,50 @@ def train(
     steps: int = STEPS, log_every: int = 250, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic) and write the checkpoint to `out` if given."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
     clock = _common.Clock()
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda s: min(1.0, (s + 1) / WARMUP) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)),
-        )
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for step in range(1, steps + 1):
-            tokens, _ = make_prompts(BATCH, data)
-            tokens = tokens.to(device)
-            logits = model(tokens)
-            # the loss is on the outputs only (predicted at the arrows): inputs are random
-            loss = F.cross_entropy(logits[:, 2::3].flatten(0, 1), tokens[:, 3::3].flatten())
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            if step % log_every == 0 or step == steps:
-                model.eval()
-                by_k = accuracy_by_examples(model, n=256)
-                model.train()
-                history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), accuracy_by_examples=by_k))
-                if verbose:
-                    shown = " ".join(f"{a:.2f}" for a in by_k[:6])
-                    print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.3f}  "
-                          f"accuracy after 0..5 examples: {shown}", flush=True)
+    history: list[dict[str, Any]] = []
+    should_log = _training.logging_every(log_every, steps)
+
+    def batch(data: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens, mask = training_batch(BATCH, data)
+        return tokens.to(device), mask.to(device)
+
+    def loss(model, batch) -> torch.Tensor:
+        # the loss is on the outputs (predicted at the inputs; the inputs themselves are
+        # random), only the clean ones after one or more examples: see the module docstring
+        tokens, mask = batch
+        logits = model(tokens)[:, 1::2]
+        return F.cross_entropy(logits[mask], tokens[:, 2::2][mask])
+
+    def observe(step: int, model, loss) -> None:
+        if not should_log(step):
+            return
         model.eval()
-        state = _common.bridge_state_dict(NAME, model)
+        by_k = accuracy_by_examples(model, n=256)
+        model.train()
+        history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(), accuracy_by_examples=by_k))
+        if verbose:
+            shown = " ".join(f"{a:.2f}" for a in by_k[:6])
+            print(f"[{NAME}] step {step:5d}  {clock():6.1f}s  cpu {clock.cpu():6.1f}s  loss {loss.item():.3f}  "
+                  f"accuracy after 0..5 examples: {shown}", flush=True)
+
+    def final(model) -> dict[str, Any]:
         bridge = _common.boot(NAME, device=device)
-        bridge.load_state_dict(state)
-        final = measure(bridge.eval())
-    result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), **final, history=history,
+        bridge.load_state_dict(_common.bridge_state_dict(NAME, model))
+        with torch.no_grad():
+            return measure(bridge.eval())
+
+    model, measured = _training.fit(
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY,
+        lr_factor=_training.warmup_cosine(WARMUP, steps), batch=batch, loss=loss, final=final, observe=observe,
     )
-    if out is not None:
-        _common.write_model_checkpoint(
-            out, NAME, CONFIG, VOCAB, {"model": state}, result,
-            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-        )
+    result = dict(
+        _training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model),
+        **measured, history=history,
+    )
+    _training.save(out, NAME, model, result, dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY))
     return result

@@ -18,12 +18,47 @@ the IO name, ablating them removes most of the IO-over-S logit difference, and w
 write raises IO over S.
 
 `make_prompts` gives prompts with the position of every role (IO, S1, S2, C, the end).
+
+The circuit (section 1.5), measured on `ioi_batch(300, torch.Generator().manual_seed(2024))`:
+prompts of one layout ("<bos> Today , When {A} and {B} went to the {P} , {S} gave a {O} to", six
+templates, ABBA and BABA), each with a corrupted twin whose second subject mention is a third
+name. Logit difference IO - S at the end: 11.15 clean, 0.02 corrupted; IO is the top token in
+every prompt. Found with the section's own tools (activation patching, attention patterns):
+
+    L0H0   subject head: at the end it attends to S2 (0.97) and brings the subject's identity
+           there. Patching its output (all positions) restores the whole logit difference
+           (normalised metric 1.00; its values 1.01, its queries and keys 0.00). Through the
+           name movers' queries it turns their attention away from S1; through MLPs 1-2 at the
+           end it pushes S's logit down.
+    L1H0   name movers: at the end they attend to IO (0.76 each; S1 0.15) and copy it: direct
+    L1H2   logit attribution on IO - S 1.81 and 2.39 logits. Patching their output restores
+           0.29 and 0.38, their queries the same 0.29 and 0.38, their keys and values 0.00:
+           what differs between clean and corrupted reaches them through their queries only.
+    Path patching (100 prompts, seed 2024): L0H0 -> the movers' queries 0.65 (L1H0 0.29, L1H2
+    0.37); -> their keys or values 0.00; -> the queries of L1H1, L1H3 or of layer 2 <= 0.02.
+
+Faithfulness (`faithfulness`: the logit difference with every head outside the circuit
+mean-ablated, each position replaced by the head's mean over the corrupted prompts at
+positions of the same class (`POSITION_CLASSES`), over the full model's; MLPs untouched):
+    circuit {L0H0, L1H0, L1H2}: 1.14 (above 1: some heads left out push against IO)
+    marginal effect of each head (faithfulness of the circuit minus that of the circuit
+    without it): L0H0 1.15, L1H0 0.12, L1H2 0.21; {L0H0} alone 0.65 (its MLP path),
+    without any head -0.02; adding any other head changes it by at most 0.006.
+The other heads matter little: L1H1 and L1H3 attend from S2 to S1 (0.32, 0.51: duplicate-
+token heads by their attention) but patching them restores 0.00, and ablating them raises the
+logit difference; L2H2 writes 0.29 logits of IO - S directly, patching it restores 0.02. `CIRCUIT` holds this reading; tests/runner/test_zoo_ioi.py asserts it.
+The checkpoint is the one trained before this circuit was measured (on the distractor-name
+data below, 182 s on one CPU thread); `train` rebuilds it bit for bit through the shared
+skeleton `arena_cli.zoo._training`. Zero-ablating the movers at the end removes only 42 % of
+the logit difference (ABLATION_DROP_MIN's comment) because the subject head's path through the
+MLPs survives it: with only L0H0 kept (movers mean-ablated too) faithfulness is still 0.65.
 Vocabulary: `<bos>`, `<pad>`, `<unk>`, words, names, places, objects; text is
 space-separated (`model.to_tokens("When Mary and John went")`), punctuation marks are words.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +113,13 @@ CONFIG: dict[str, Any] = dict(
     n_layers=3, d_model=48, n_heads=4, d_head=12, d_mlp=192, n_ctx=32, d_vocab=len(VOCAB),
     attn_only=False, normalization_type="LN", act_fn="gelu",
 )
+
+# The circuit of the shipped checkpoint (module docstring) and its measured figures.
+CIRCUIT: dict[tuple[int, int], str] = {(0, 0): "subject", (1, 0): "name_mover", (1, 2): "name_mover"}
+ROLES = ("subject", "name_mover")
+CIRCUIT_SEED, CIRCUIT_PROMPTS = 2024, 300
+FAITHFULNESS = 1.14
+MARGINAL_EFFECT = {(0, 0): 1.15, (1, 0): 0.12, (1, 2): 0.21}
 
 # Training recipe of the shipped checkpoint.
 SEED = 0
@@ -203,6 +245,137 @@ def training_batch(batch: int, g: torch.Generator) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------------------------------
+# Patching prompts (section 1.5): one layout, so that every prompt of a batch has the same length
+# (no padding, as `transformer_lens.patching` expects) and every role the same place up to the
+# order of the two first names; several templates; ABBA and BABA; and a corrupted twin per prompt.
+
+PATCH_OPENINGS = ("Today ,", "Yesterday ,")
+PATCH_VERBS = ("gave a", "handed the", "passed a")
+PATCH_TEMPLATES = tuple(
+    f"{opening} When {{A}} and {{B}} went to the {{P}} , {{S}} {verb} {{O}} to"
+    for opening in PATCH_OPENINGS
+    for verb in PATCH_VERBS
+)  # all sentences of the training distribution (no distractor), 16 words + <bos> = 17 tokens
+PATCH_LENGTH = 17
+FIRST_POS, SECOND_POS, S2_POS, END_POS = 4, 6, 12, 16  # where {A}, {B}, {S} and "to" are
+# Position classes: what a position *is*, the same in every prompt. Positions that hold words are
+# their own class; the two first names are classes "IO" and "S1" wherever the order puts them.
+POSITION_CLASSES = (
+    "<bos>", "opening", ",", "When", "IO", "and", "S1", "went", "to", "the", "place", ",", "S2",
+    "verb", "det", "object", "end",
+)
+IO_CLASS, S1_CLASS, S2_CLASS, END_CLASS = 4, 6, 12, 16
+
+
+@dataclass(frozen=True)
+class IOIBatch:
+    """Clean IOI prompts and their corrupted twins, all of one length (no padding).
+
+    Clean:     "<bos> Today , When Mary and John went to the park , John gave a ball to"  -> Mary
+    Corrupted: "<bos> Today , When Mary and John went to the park , Lucy gave a ball to"
+    The corrupted twin replaces the second mention of the subject (S2) by a third name C, so it
+    holds three different names and no longer says which of IO and S is the answer.
+    """
+
+    tokens: torch.Tensor  # [batch, pos] clean prompts
+    corrupted: torch.Tensor  # [batch, pos] the same prompts with S2 replaced by C
+    io: torch.Tensor  # [batch] token id of the indirect object (the right answer)
+    s: torch.Tensor  # [batch] token id of the subject
+    c: torch.Tensor  # [batch] token id of the third name in the corrupted twin
+    io_pos: torch.Tensor  # [batch] position of IO (4 in ABBA, 6 in BABA)
+    s1_pos: torch.Tensor  # [batch] position of the first mention of S
+    s2_pos: torch.Tensor  # [batch] position of the second mention of S (always 12)
+    end: torch.Tensor  # [batch] position of the last word "to" (always 16), where IO is predicted
+    abba: torch.Tensor  # [batch] bool: IO comes first ("When Mary and John ..., John ...")
+    template: torch.Tensor  # [batch] index into PATCH_TEMPLATES
+    position_class: torch.Tensor  # [batch, pos] index into POSITION_CLASSES
+    texts: tuple[str, ...]
+    corrupted_texts: tuple[str, ...]
+
+
+def ioi_batch(batch: int, g: torch.Generator) -> IOIBatch:
+    """`batch` random prompts (template, ABBA/BABA, three distinct names, place, object) and
+    their corrupted twins."""
+    rows = []
+    for _ in range(batch):
+        template = int(torch.randint(len(PATCH_TEMPLATES), (1,), generator=g))
+        io, s, c = (NAMES[i] for i in torch.randperm(len(NAMES), generator=g)[:3].tolist())
+        abba = bool(torch.randint(2, (1,), generator=g))
+        place = PLACES[int(torch.randint(len(PLACES), (1,), generator=g))]
+        obj = OBJECTS[int(torch.randint(len(OBJECTS), (1,), generator=g))]
+        a, b = (io, s) if abba else (s, io)
+        text = PATCH_TEMPLATES[template].format(A=a, B=b, P=place, O=obj, S="{S}")
+        rows.append((text.format(S=s), text.format(S=c), io, s, c, abba, template))
+    tokens = torch.tensor([[BOS] + [TOKEN_ID[w] for w in r[0].split()] for r in rows])
+    corrupted = torch.tensor([[BOS] + [TOKEN_ID[w] for w in r[1].split()] for r in rows])
+    abba = torch.tensor([r[5] for r in rows])
+    io_pos = torch.where(abba, FIRST_POS, SECOND_POS)
+    s1_pos = torch.where(abba, SECOND_POS, FIRST_POS)
+    position_class = torch.arange(PATCH_LENGTH).repeat(batch, 1)
+    rows_idx = torch.arange(batch)
+    position_class[rows_idx, io_pos] = IO_CLASS
+    position_class[rows_idx, s1_pos] = S1_CLASS
+
+    def ids(k: int) -> torch.Tensor:
+        return torch.tensor([TOKEN_ID[r[k]] for r in rows])
+
+    return IOIBatch(
+        tokens=tokens, corrupted=corrupted, io=ids(2), s=ids(3), c=ids(4), io_pos=io_pos, s1_pos=s1_pos,
+        s2_pos=torch.full((batch,), S2_POS), end=torch.full((batch,), END_POS), abba=abba,
+        template=torch.tensor([r[6] for r in rows]), position_class=position_class,
+        texts=tuple(r[0] for r in rows), corrupted_texts=tuple(r[1] for r in rows),
+    )
+
+
+def logit_diff(logits: torch.Tensor, batch: IOIBatch) -> torch.Tensor:
+    """[batch] logit of IO minus logit of S at the end position."""
+    rows = torch.arange(len(batch.io))
+    final = logits[rows, batch.end]
+    return final[rows, batch.io] - final[rows, batch.s]
+
+
+def class_means(z: torch.Tensor, position_class: torch.Tensor, n_classes: int = len(POSITION_CLASSES)) -> torch.Tensor:
+    """[class, ...]: the mean of `z` ([batch, pos, ...]) over every (prompt, position) of a class."""
+    flat = z.flatten(0, 1)
+    cls = position_class.flatten()
+    sums = torch.zeros(n_classes, *z.shape[2:], dtype=z.dtype).index_add_(0, cls, flat)
+    counts = torch.bincount(cls, minlength=n_classes).clamp(min=1).to(z.dtype)
+    return sums / counts.reshape(-1, *([1] * (z.dim() - 2)))
+
+
+@torch.no_grad()
+def circuit_logit_diff(model, batch: IOIBatch, circuit, *, reference: torch.Tensor | None = None) -> float:
+    """Mean logit difference on the clean prompts with every head outside `circuit` (a collection
+    of (layer, head)) mean-ablated: its z replaced, at each position, by its mean over the
+    corrupted prompts at positions of the same class. MLPs and embeddings are left alone.
+    `reference` ([batch, pos]) gives the corrupted prompts whose means are used (default: the
+    batch's own corrupted twins)."""
+    reference = batch.corrupted if reference is None else reference
+    names = [f"blocks.{layer}.attn.hook_z" for layer in range(model.cfg.n_layers)]
+    _, cache = model.run_with_cache(reference, names_filter=lambda n: n in names)
+    keep = set(map(tuple, circuit))
+
+    def hook(z, hook, layer):
+        out = z.clone()
+        means = class_means(cache[names[layer]], batch.position_class)[batch.position_class]  # [batch, pos, head, d_head]
+        for head in range(model.cfg.n_heads):
+            if (layer, head) not in keep:
+                out[:, :, head] = means[:, :, head]
+        return out
+
+    hooks = [(name, functools.partial(hook, layer=layer)) for layer, name in enumerate(names)]
+    logits = model.run_with_hooks(batch.tokens, fwd_hooks=hooks)
+    return float(logit_diff(logits, batch).mean())
+
+
+@torch.no_grad()
+def faithfulness(model, batch: IOIBatch, circuit) -> float:
+    """The circuit's logit difference (everything else mean-ablated) over the full model's."""
+    full = float(logit_diff(model(batch.tokens), batch).mean())
+    return circuit_logit_diff(model, batch, circuit) / full
+
+
+# ---------------------------------------------------------------------------------------------
 # Measurements
 
 
@@ -265,57 +438,50 @@ def train(
     steps: int = STEPS, log_every: int = 250, verbose: bool = True,
 ) -> dict[str, Any]:
     """Train from scratch (seeded, deterministic) and write the checkpoint to `out` if given."""
-    from arena_cli.zoo import _common
+    from arena_cli.zoo import _common, _training
 
     seed = SEED if seed is None else seed
     device = _common.resolve_device(device)
     clock = _common.Clock()
-    with _common.training_context(seed, device):
-        model = _common.native_model(CONFIG, seed=seed, device=device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            lambda s: min(1.0, (s + 1) / WARMUP) * (0.55 + 0.45 * math.cos(math.pi * min(s, steps) / steps)),
-        )
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for step in range(1, steps + 1):
-            tokens = training_batch(BATCH, data).to(device)
-            mask = (tokens != PAD).long()
-            logits = model(tokens, attention_mask=mask)
-            targets = tokens[:, 1:].masked_fill(tokens[:, 1:] == PAD, -100)
-            loss = F.cross_entropy(logits[:, :-1].flatten(0, 1), targets.flatten(), ignore_index=-100)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            if step % log_every == 0 or step == steps:
-                model.eval()
-                m = measure(model, n=200)
-                model.train()
-                best = m["best_head"]
-                history.append(dict(step=step, seconds=round(clock(), 1), loss=loss.item(),
-                                    accuracy=m["accuracy"], best_head=best))
-                if verbose:
-                    print(
-                        f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {loss.item():.3f}  "
-                        f"IO acc {m['accuracy']:.3f} (with C {m['accuracy_with_distractor']:.3f})  "
-                        f"logit diff {m['logit_diff']:.2f}  best head L{best['layer']}H{best['head']} "
-                        f"io {best['to_io']:.2f} s {best['to_s']:.2f} c {best['to_c']:.2f}",
-                        flush=True,
-                    )
+    should_log = _training.logging_every(log_every, steps)
+    history: list[dict[str, Any]] = []
+
+    def batch(data: torch.Generator) -> torch.Tensor:
+        return training_batch(BATCH, data).to(device)
+
+    def loss(model, tokens: torch.Tensor) -> torch.Tensor:
+        logits = model(tokens, attention_mask=(tokens != PAD).long())
+        targets = tokens[:, 1:].masked_fill(tokens[:, 1:] == PAD, -100)
+        return F.cross_entropy(logits[:, :-1].flatten(0, 1), targets.flatten(), ignore_index=-100)
+
+    def observe(step: int, model, value) -> None:
+        if not should_log(step):
+            return
         model.eval()
-        final = measure(model)
-    result = dict(
-        name=NAME, seed=seed, steps=steps, device=device, train_seconds=round(clock(), 1),
-        train_cpu_seconds=round(clock.cpu(), 1),
-        n_params=_common.n_params(model), accuracy=final["accuracy"],
-        accuracy_with_distractor=final["accuracy_with_distractor"], logit_diff=final["logit_diff"],
-        movers=final["movers"], best_head=final["best_head"], history=history,
+        m = measure(model, n=200)
+        model.train()
+        best = m["best_head"]
+        history.append(dict(step=step, seconds=round(clock(), 1), loss=value.item(), accuracy=m["accuracy"], best_head=best))
+        if verbose:
+            print(
+                f"[{NAME}] step {step:5d}  {clock():6.1f}s  loss {value.item():.3f}  "
+                f"IO acc {m['accuracy']:.3f} (with C {m['accuracy_with_distractor']:.3f})  "
+                f"logit diff {m['logit_diff']:.2f}  best head L{best['layer']}H{best['head']} "
+                f"io {best['to_io']:.2f} s {best['to_s']:.2f} c {best['to_c']:.2f}",
+                flush=True,
+            )
+
+    def lr_factor(s: int) -> float:  # warm-up, then a cosine from 1 down to 0.1 (not to 0)
+        return min(1.0, (s + 1) / WARMUP) * (0.55 + 0.45 * math.cos(math.pi * min(s, steps) / steps))
+
+    model, final = _training.fit(
+        NAME, seed=seed, device=device, steps=steps, lr=LR, weight_decay=WEIGHT_DECAY,
+        lr_factor=lr_factor, batch=batch, loss=loss, final=measure, observe=observe,
     )
-    if out is not None:
-        _common.write_model_checkpoint(
-            out, NAME, CONFIG, VOCAB, {"model": _common.bridge_state_dict(NAME, model)}, result,
-            train_args=dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY),
-        )
+    result = dict(
+        _training.summary(NAME, seed=seed, steps=steps, device=device, clock=clock, model=model),
+        accuracy=final["accuracy"], accuracy_with_distractor=final["accuracy_with_distractor"],
+        logit_diff=final["logit_diff"], movers=final["movers"], best_head=final["best_head"], history=history,
+    )
+    _training.save(out, NAME, model, result, dict(seed=seed, steps=steps, batch=BATCH, lr=LR, weight_decay=WEIGHT_DECAY))
     return result

@@ -17,8 +17,8 @@ Goal: the shipped ResNet (a `PretrainedResNet`, torchvision-style names: `conv1`
 
 Why it works: the body has learned features of handwritten strokes (edges, loops, corners)
 that are useful beyond the five digits it was trained on; a linear layer on top of them is
-enough to tell the new digits apart, and training 325 numbers instead of 78 000 needs few
-images and little time. It breaks down when the new task needs features the body never learned
+enough to tell the new digits apart, and training the head's 325 numbers instead of the body's
+77 104 needs few images and little time. It breaks down when the new task needs features the body never learned
 (say, colour, or much larger images): then unfreeze the later groups too, with a small
 learning rate.
 

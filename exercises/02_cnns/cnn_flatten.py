@@ -2,7 +2,9 @@
 
 Goal: `Flatten(start_dim, end_dim)(x)` merges the axes `start_dim` to `end_dim` of `x`, both
 *included*, into one axis and keeps the others, exactly like `torch.nn.Flatten`. Negative axes
-count from the end (`-1` is the last axis). The default `Flatten()` turns a batch of images
+count from the end (`-1` is the last axis); an axis outside `[-ndim, ndim)` raises an
+`IndexError` and a `start_dim` that comes after `end_dim` (once both are non-negative) raises a
+`RuntimeError`, as torch does. A 0-d tensor counts as shape (1,). The default `Flatten()` turns a batch of images
 `[batch, channels, height, width]` into the rows `[batch, channels * height * width]` that a
 linear layer takes.
 
@@ -30,7 +32,7 @@ class Flatten(nn.Module):
         self.end_dim = end_dim
 
     def forward(self, x: Float[Tensor, "..."]) -> Float[Tensor, "..."]:
-        raise NotImplementedError('make both axes non-negative (add x.ndim when negative), then reshape to shape[:start] + (product of shape[start:end+1],) + shape[end+1:] (about 5 lines)')
+        raise NotImplementedError('check both axes are in [-ndim, ndim) (IndexError) and make them non-negative, refuse start after end (RuntimeError), then reshape to shape[:start] + (product of shape[start:end+1],) + shape[end+1:] (about 10 lines)')
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -5,11 +5,13 @@ transformer training runs use, and (2) apply any schedule in a training loop.
 
     t <  warmup_steps:            lr = base_lr * (s + (1 - s) * t / warmup_steps)
                                         (a straight line from s * base_lr up to base_lr)
-    warmup_steps <= t <= total:   k = t - warmup_steps,  K = total_steps - warmup_steps
+    warmup_steps <= t < total:    k = t - warmup_steps,  K = total_steps - warmup_steps
                                   lr = min_lr + (base_lr - min_lr) * (1 + cos(pi * k / K)) / 2
-    t > total_steps:              lr = min_lr
+    t >= total_steps:             lr = min_lr   (the cosine's own value at k = K)
 
-with s = `start_factor`. Warm-up protects the first steps, when Adam's second-moment estimates
+with s = `start_factor` and 0 <= warmup_steps <= total_steps. When warmup_steps equals
+total_steps there is no cosine at all: warm-up, then min_lr from step total_steps on (never a
+division by K = 0). Warm-up protects the first steps, when Adam's second-moment estimates
 are still noisy and the weights are random; the cosine then lowers the rate smoothly, so that
 the end of training averages out the noise of the gradient steps. With warmup_steps = 0 the
 schedule is the cosine alone.

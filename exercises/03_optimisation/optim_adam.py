@@ -1,8 +1,10 @@
 """Adam: momentum and RMSprop together, with bias correction.
 
 Goal: write `Adam.step` so that it moves the parameters exactly as `torch.optim.Adam` does (the
-checks compare every parameter after every step). With t the number of steps taken so far
-(1 on the first step) and m, v starting at zero, for each parameter p with gradient g:
+checks compare every parameter after every step). With t the number of steps *this parameter*
+has taken so far (1 on its first step with a gradient: torch counts steps per parameter, so a
+parameter that first gets a gradient at step 3 starts at t = 1 there) and m, v starting at zero,
+for each parameter p with gradient g:
 
     g = g + weight_decay * p                    (torch.optim.Adam's weight decay: L2, in g)
     m = beta1 * m + (1 - beta1) * g             running mean of g      ("first moment")
@@ -12,7 +14,8 @@ checks compare every parameter after every step). With t the number of steps tak
     p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
 Rules: tensor arithmetic only (no torch.optim). State lives in `self.m`, `self.v` (zero tensors
-made in __init__) and the step count `self.t`. Skip parameters whose `.grad` is None.
+made in __init__) and the step counts `self.t` (one per parameter). Skip parameters whose `.grad`
+is None: they neither move nor count a step.
 
 Worked example (first step: m_hat = g and v_hat = g^2, so every coordinate moves by lr):
     >>> p = torch.nn.Parameter(torch.tensor([1.0, 1.0])); p.grad = torch.tensor([3.0, -0.01])
@@ -45,7 +48,7 @@ class Adam:
         self.weight_decay = weight_decay
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
+        self.t = [0 for _ in self.params]  # steps taken by each parameter (torch counts per parameter)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -54,4 +57,4 @@ class Adam:
     @torch.no_grad()
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
-        raise NotImplementedError("count the step, then for each parameter with a .grad: L2 decay into g, update m and v, bias-correct both with this step's t, and step by lr * m_hat / (sqrt(v_hat) + eps) (about 12 lines)")
+        raise NotImplementedError("for each parameter with a .grad: count its step in self.t[i], L2 decay into g, update m and v, bias-correct both with this step's t, and step by lr * m_hat / (sqrt(v_hat) + eps) (about 12 lines)")

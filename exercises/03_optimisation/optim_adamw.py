@@ -7,15 +7,16 @@ does not go into the gradient. It shrinks the parameter directly, before the Ada
     p = p * (1 - lr * weight_decay)             decoupled decay, first
     m = beta1 * m + (1 - beta1) * g             then Adam on the raw gradient g
     v = beta2 * v + (1 - beta2) * g^2
-    m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)      (t = 1 on the first step)
+    m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)      (t = this parameter's steps, 1 on its first)
     p = p - lr * m_hat / (sqrt(v_hat) + eps)
 
 Why: in Adam with L2 decay, the decay term weight_decay * p is divided by sqrt(v_hat) like the
 rest of g, so parameters with large gradients are barely decayed. Decoupled, every weight
 shrinks by the same factor each step, as weight decay means in SGD.
 
-Rules: tensor arithmetic only (no torch.optim). State in `self.m`, `self.v`, `self.t`.
-Skip parameters whose `.grad` is None (no decay for them either).
+Rules: tensor arithmetic only (no torch.optim). State in `self.m`, `self.v`, `self.t` (the step
+count of each parameter, as torch keeps it). Skip parameters whose `.grad` is None (no decay for
+them either, and no step counted).
 
 Worked example (first step with weight_decay 0.5: shrink by 1 - 0.1 * 0.5, then move by lr):
     >>> p = torch.nn.Parameter(torch.tensor([2.0])); p.grad = torch.tensor([1.0])
@@ -45,7 +46,7 @@ class AdamW:
         self.weight_decay = weight_decay
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
-        self.t = 0
+        self.t = [0 for _ in self.params]  # steps taken by each parameter (torch counts per parameter)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -54,4 +55,4 @@ class AdamW:
     @torch.no_grad()
     def step(self) -> None:
         """Update every parameter that has a gradient, in place."""
-        raise NotImplementedError('count the step; for each parameter with a .grad: shrink p by (1 - lr * weight_decay) first, then the Adam update with the raw gradient (about 12 lines)')
+        raise NotImplementedError('for each parameter with a .grad: count its step in self.t[i]; shrink p by (1 - lr * weight_decay) first, then the Adam update with the raw gradient (about 12 lines)')

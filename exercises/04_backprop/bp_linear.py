@@ -9,7 +9,8 @@ the same outputs and the same gradients.
     named_parameters()).
   - Initialisation: every entry of both drawn independently and uniformly from
     [-1/sqrt(in_features), 1/sqrt(in_features)] with the generator `rng` (`rng.uniform(low,
-    high, size=...)`). The scale keeps the output's variance about the input's, whatever the
+    high, size=...)`), the weight's entries first, then the bias's, as torch draws them (the
+    checks compare with exactly these draws). The scale keeps the output's variance about the input's, whatever the
     width: each output sums `in_features` products.
   - `forward(x)`: x has shape [*batch, in_features]; use the engine's Tensor operators (`@`,
     `+`, `.T`) so that the graph is recorded and gradients reach `weight` and `bias`.

@@ -5,7 +5,9 @@ Goal: write two methods of `Module`, the base class of every layer and model:
     Register `value` under `name` in `self._parameters` if it is a `Parameter`, in
     `self._modules` if it is a `Module`, and store it as a plain attribute either way (so that
     `self.name` reads it back). An assignment replaces whatever `name` held before: a name that
-    now holds something else (None, a number) must leave both dicts.
+    now holds something else (None, a number) must leave both dicts, and a name that held a
+    Parameter and is given a new Parameter keeps its place in the order (torch's rule: assigning
+    to an existing dict key keeps its position; the same for a Module replaced by a Module).
   - `named_parameters()`: a list of `(dotted name, parameter)` pairs: this module's own
     parameters first (in the order they were first assigned), then, for each submodule in the
     order it was first assigned, that submodule's pairs with `"<submodule name>."` prefixed,
@@ -57,7 +59,7 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError("call super().__init__() before assigning attributes")
-        raise NotImplementedError('drop `name` from both dicts, add it to _parameters or _modules by isinstance, then object.__setattr__ (about 6 lines)')
+        raise NotImplementedError('put a Parameter in _parameters, a Module in _modules (dropping `name` from the other dict, or from both for anything else), then object.__setattr__ (about 9 lines)')
 
     def named_parameters(self) -> list[tuple[str, Parameter]]:
         """(dotted name, parameter) pairs: own parameters first, then each submodule's; no duplicates."""

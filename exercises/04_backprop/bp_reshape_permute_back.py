@@ -13,6 +13,9 @@ backward function only has to move `grad_out`'s elements back to where they came
     with the *inverse* permutation, which differs from `dims` in general: for dims = (1, 2, 0),
     output axis 0 is input axis 1, so the gradient's axis 1 must come from grad_out's axis 0.
 
+`dims` may hold negative axes, counted from the end as numpy and torch do: (-1, 0, 1) on a 3-d
+array is (2, 0, 1).
+
 Rules: numpy only, no loops over elements.
 
 Worked example:
@@ -39,4 +42,4 @@ def reshape_back(
 
 def permute_back(grad_out: Arr, out: Arr, x: Arr, dims: tuple[int, ...]) -> Arr:
     """dL/dx for out = np.transpose(x, dims)."""
-    raise NotImplementedError('transpose grad_out by the inverse permutation of dims (np.argsort(dims) is it) (about 1 line)')
+    raise NotImplementedError('transpose grad_out by the inverse permutation of dims (np.argsort of dims made non-negative) (about 2 lines)')

@@ -21,7 +21,13 @@ you built) directly: `model.embed`, `model.pos_embed.W_pos`, `model.blocks[i].ln
    The new tokens sit at positions n_past .. n_past + n_new - 1: their positional embeddings are
    those rows of W_pos, not the first n_new.
 3. `generate_with_cache(model, prompt, max_new_tokens)`: greedy generation. Run the whole prompt
-   through `forward_with_cache` once (an empty cache), then feed one token at a time.
+   through `forward_with_cache` once (an empty cache), then feed one token at a time. The last new
+   token is only appended, never fed (nothing would use its logits), so the model runs on
+   positions 0 .. pos + max_new_tokens - 2 and every position is computed exactly once.
+   The n_ctx limit: a cache cannot slide like tf_generate's window (the cached keys were made
+   with the positional embeddings of their positions), so every position fed must exist in
+   W_pos. When pos + max_new_tokens - 1 > n_ctx, raise a `ValueError` that names n_ctx, before
+   running the model. (At most n_ctx + 1 tokens come out: the last one is never fed.)
 
 Rules: `torch.cat`, `einops.einsum`, `torch.triu`/`masked_fill`, softmax; the model's submodules.
 No call to `model(...)` itself (that would recompute everything).
@@ -84,4 +90,4 @@ def generate_with_cache(
     model: Transformer, prompt: Int[Tensor, "batch pos"], max_new_tokens: int
 ) -> Int[Tensor, "batch pos_plus_new"]:
     """Greedy generation that runs each position through the model only once."""
-    raise NotImplementedError('forward_with_cache on the prompt with KVCache.empty; then loop: argmax of the last logits, feed that one token (about 8 lines)')
+    raise NotImplementedError('check the n_ctx limit; forward_with_cache on the prompt with KVCache.empty; loop: argmax of the last logits, append it, feed it unless it is the last (about 12 lines)')

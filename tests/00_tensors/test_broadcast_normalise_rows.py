@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -84,3 +84,36 @@ def test_does_not_call_a_normalisation_or_variance_builtin(forbid):
     forbid(*NORMALISE_BUILTINS)
     assert_close(ex.rows_sum_to_one(x), expected[0], name="rows_sum_to_one")
     assert_close(ex.standardise_rows(x), expected[1], atol=1e-4, rtol=1e-4, name="standardise_rows")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    rows_sum_to_one_x = torch.rand(3, 4, generator=g) + 0.1
+    rows_sum_to_one_x_before = rows_sum_to_one_x.clone()
+    ex.rows_sum_to_one(rows_sum_to_one_x)
+    assert_unchanged(rows_sum_to_one_x_before, rows_sum_to_one_x, name="x (of rows_sum_to_one)")
+    standardise_rows_x = torch.randn(3, 4, generator=g)
+    standardise_rows_x_before = standardise_rows_x.clone()
+    ex.standardise_rows(standardise_rows_x)
+    assert_unchanged(standardise_rows_x_before, standardise_rows_x, name="x (of standardise_rows)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(3, 4, generator=g) + 0.1
+    assert_close(ex.rows_sum_to_one(x), x / x.sum(-1, keepdim=True), name="rows_sum_to_one of a 3x4 matrix", mistakes={
+        "you divided by the column sums (dim 0); each row must sum to 1: sum over the last axis with keepdim=True":
+            lambda: x / x.sum(0, keepdim=True),
+    })
+    y = torch.randn(3, 4, generator=g)
+    centred = y - y.mean(-1, keepdim=True)
+    var = (centred**2).mean(-1, keepdim=True)
+    assert_close(ex.standardise_rows(y, eps=0.5), centred / (var + 0.5).sqrt(), name="standardise_rows(eps=0.5)", mistakes={
+        "you used the unbiased variance (divided by d - 1); use the mean of the squared deviations":
+            lambda: centred / ((centred**2).sum(-1, keepdim=True) / 3 + 0.5).sqrt(),
+        "eps was added to the standard deviation; add it to the variance, inside the square root":
+            lambda: centred / (var.sqrt() + 0.5),
+        "the eps argument was ignored (1e-5 used); use the eps you are given":
+            lambda: centred / (var + 1e-5).sqrt(),
+    })

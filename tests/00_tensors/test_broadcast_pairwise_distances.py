@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -81,3 +81,36 @@ def test_does_not_call_a_norm_or_distance_builtin(forbid):
     expected = exact_cdist(x, y)
     forbid(*NORM_BUILTINS)
     assert_close(ex.pairwise_distances(x, y), expected, atol=1e-5, rtol=1e-4, name="distances between 3 and 5 points")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    pairwise_distances_x = torch.randn(3, 2, generator=g)
+    pairwise_distances_y = torch.randn(4, 2, generator=g)
+    pairwise_distances_x_before = pairwise_distances_x.clone()
+    pairwise_distances_y_before = pairwise_distances_y.clone()
+    ex.pairwise_distances(pairwise_distances_x, pairwise_distances_y)
+    assert_unchanged(pairwise_distances_x_before, pairwise_distances_x, name="x (of pairwise_distances)")
+    assert_unchanged(pairwise_distances_y_before, pairwise_distances_y, name="y (of pairwise_distances)")
+    nearest_neighbour_x = torch.randn(3, 2, generator=g)
+    nearest_neighbour_y = torch.randn(4, 2, generator=g)
+    nearest_neighbour_x_before = nearest_neighbour_x.clone()
+    nearest_neighbour_y_before = nearest_neighbour_y.clone()
+    ex.nearest_neighbour(nearest_neighbour_x, nearest_neighbour_y)
+    assert_unchanged(nearest_neighbour_x_before, nearest_neighbour_x, name="x (of nearest_neighbour)")
+    assert_unchanged(nearest_neighbour_y_before, nearest_neighbour_y, name="y (of nearest_neighbour)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x, y = torch.randn(3, 2, generator=g), torch.randn(4, 2, generator=g)
+    diff = x[:, None] - y[None]
+    want = (diff**2).sum(-1).sqrt()
+    assert_close(ex.pairwise_distances(x, y), want, name="distances of 3 points to 4 points", mistakes={
+        "these are squared distances: take the square root of the sum of squares": lambda: (diff**2).sum(-1),
+        "this is the sum of absolute differences (L1); the distance is the Euclidean one": lambda: diff.abs().sum(-1),
+    })
+    assert_close(ex.nearest_neighbour(x, y), want.argmin(1), name="nearest of 4 points for each of 3", mistakes={
+        "you took the farthest point (argmax); the nearest has the smallest distance": lambda: want.argmax(1),
+    })

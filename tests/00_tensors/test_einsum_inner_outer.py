@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -81,3 +81,52 @@ def test_uses_einsum_not_a_product_builtin(forbid):
     assert_close(ex.batched_inner(u, v), expected[1], atol=1e-5, rtol=1e-4, name="batched_inner")
     assert_close(ex.outer(u[0], v[1]), expected[2], name="outer")
     assert_close(ex.batched_outer(u, v), expected[3], name="batched_outer")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    inner_u = torch.randn(4, generator=g)
+    inner_v = torch.randn(4, generator=g)
+    inner_u_before = inner_u.clone()
+    inner_v_before = inner_v.clone()
+    ex.inner(inner_u, inner_v)
+    assert_unchanged(inner_u_before, inner_u, name="u (of inner)")
+    assert_unchanged(inner_v_before, inner_v, name="v (of inner)")
+    batched_inner_u = torch.randn(2, 4, generator=g)
+    batched_inner_v = torch.randn(2, 4, generator=g)
+    batched_inner_u_before = batched_inner_u.clone()
+    batched_inner_v_before = batched_inner_v.clone()
+    ex.batched_inner(batched_inner_u, batched_inner_v)
+    assert_unchanged(batched_inner_u_before, batched_inner_u, name="u (of batched_inner)")
+    assert_unchanged(batched_inner_v_before, batched_inner_v, name="v (of batched_inner)")
+    outer_u = torch.randn(3, generator=g)
+    outer_v = torch.randn(4, generator=g)
+    outer_u_before = outer_u.clone()
+    outer_v_before = outer_v.clone()
+    ex.outer(outer_u, outer_v)
+    assert_unchanged(outer_u_before, outer_u, name="u (of outer)")
+    assert_unchanged(outer_v_before, outer_v, name="v (of outer)")
+    batched_outer_u = torch.randn(2, 3, generator=g)
+    batched_outer_v = torch.randn(2, 4, generator=g)
+    batched_outer_u_before = batched_outer_u.clone()
+    batched_outer_v_before = batched_outer_v.clone()
+    ex.batched_outer(batched_outer_u, batched_outer_v)
+    assert_unchanged(batched_outer_u_before, batched_outer_u, name="u (of batched_outer)")
+    assert_unchanged(batched_outer_v_before, batched_outer_v, name="v (of batched_outer)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    u, v = torch.randn(2, 3, generator=g), torch.randn(2, 4, generator=g)
+    w = torch.randn(2, 3, generator=g)
+    assert_close(ex.outer(u[0], v[0]), torch.outer(u[0], v[0]), name="outer of lengths 3 and 4", mistakes={
+        "the output indices are swapped ('i, j -> j i'): rows follow the first argument": lambda: torch.outer(v[0], u[0]),
+    })
+    assert_close(ex.batched_inner(u, w), (u * w).sum(-1), name="batched_inner of 2 pairs", mistakes={
+        "u and v got different indices ('b i, b j -> b'), which multiplies their sums; use the same index for both":
+            lambda: u.sum(-1) * w.sum(-1),
+    })
+    assert_close(ex.batched_outer(u, v), u[:, :, None] * v[:, None, :], name="batched_outer of 2 pairs", mistakes={
+        "the two output indices are swapped: 'b i, b j -> b i j'": lambda: v[:, :, None] * u[:, None, :],
+    })

@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -104,3 +104,49 @@ def test_uses_einsum_not_a_matmul_builtin(forbid):
     assert_close(ex.matmul(a[0], b[0]), expected[0], atol=1e-5, rtol=1e-4, name="matmul")
     assert_close(ex.batched_matmul(a, b), expected[1], atol=1e-5, rtol=1e-4, name="batched_matmul")
     assert_close(ex.attention_scores(q, k), expected[2], atol=1e-5, rtol=1e-4, name="attention_scores")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    matmul_a = torch.randn(2, 3, generator=g)
+    matmul_b = torch.randn(3, 4, generator=g)
+    matmul_a_before = matmul_a.clone()
+    matmul_b_before = matmul_b.clone()
+    ex.matmul(matmul_a, matmul_b)
+    assert_unchanged(matmul_a_before, matmul_a, name="a (of matmul)")
+    assert_unchanged(matmul_b_before, matmul_b, name="b (of matmul)")
+    batched_matmul_a = torch.randn(2, 2, 3, generator=g)
+    batched_matmul_b = torch.randn(2, 3, 4, generator=g)
+    batched_matmul_a_before = batched_matmul_a.clone()
+    batched_matmul_b_before = batched_matmul_b.clone()
+    ex.batched_matmul(batched_matmul_a, batched_matmul_b)
+    assert_unchanged(batched_matmul_a_before, batched_matmul_a, name="a (of batched_matmul)")
+    assert_unchanged(batched_matmul_b_before, batched_matmul_b, name="b (of batched_matmul)")
+    attention_scores_q = torch.randn(2, 3, 2, 4, generator=g)
+    attention_scores_k = torch.randn(2, 5, 2, 4, generator=g)
+    attention_scores_q_before = attention_scores_q.clone()
+    attention_scores_k_before = attention_scores_k.clone()
+    ex.attention_scores(attention_scores_q, attention_scores_k)
+    assert_unchanged(attention_scores_q_before, attention_scores_q, name="q (of attention_scores)")
+    assert_unchanged(attention_scores_k_before, attention_scores_k, name="k (of attention_scores)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    a, b = torch.randn(3, 3, generator=g), torch.randn(3, 3, generator=g)
+    assert_close(ex.matmul(a, b), a @ b, atol=1e-5, rtol=1e-4, name="matmul of two 3x3 matrices", mistakes={
+        "this is a @ b.T: the summed index must be a's column index and b's row index ('i j, j k -> i k')": lambda: a @ b.T,
+    })
+    ba, bb = torch.randn(2, 2, 3, generator=g), torch.randn(2, 3, 4, generator=g)
+    assert_close(ex.batched_matmul(ba, bb), ba @ bb, atol=1e-5, rtol=1e-4, name="batched_matmul of 2 pairs", mistakes={
+        "the two batch axes got different names, so every matrix of a met every matrix of b; use one 'batch' "
+        "name on every side": lambda: (ba.sum(0) @ bb.sum(0)).expand(2, -1, -1),
+    })
+    q, k = torch.randn(2, 3, 2, 4, generator=g), torch.randn(2, 5, 2, 4, generator=g)
+    want = q.permute(0, 2, 1, 3) @ k.permute(0, 2, 3, 1)
+    assert_close(ex.attention_scores(q, k), want, atol=1e-5, rtol=1e-4, name="attention_scores of 3 queries, 5 keys", mistakes={
+        "key positions come before query positions: the output is [batch, head, q_pos, k_pos]": lambda: want.transpose(-1, -2),
+        "the head index differs between q and k, so heads were summed together; use the same head name for both":
+            lambda: q.permute(0, 2, 1, 3) @ k.sum(2, keepdim=True).permute(0, 2, 3, 1),
+    })

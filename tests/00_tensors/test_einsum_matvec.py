@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -69,3 +69,37 @@ def test_uses_einsum_not_a_matmul_builtin(forbid):
     forbid(*MATMUL_BUILTINS)
     assert_close(ex.matvec(mats[0], vecs[0]), expected_single, atol=1e-5, rtol=1e-4, name="matvec")
     assert_close(ex.batched_matvec(mats, vecs), expected_batched, atol=1e-5, rtol=1e-4, name="batched_matvec")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    matvec_mat = torch.randn(2, 3, generator=g)
+    matvec_vec = torch.randn(3, generator=g)
+    matvec_mat_before = matvec_mat.clone()
+    matvec_vec_before = matvec_vec.clone()
+    ex.matvec(matvec_mat, matvec_vec)
+    assert_unchanged(matvec_mat_before, matvec_mat, name="mat (of matvec)")
+    assert_unchanged(matvec_vec_before, matvec_vec, name="vec (of matvec)")
+    batched_matvec_mats = torch.randn(2, 2, 3, generator=g)
+    batched_matvec_vecs = torch.randn(2, 3, generator=g)
+    batched_matvec_mats_before = batched_matvec_mats.clone()
+    batched_matvec_vecs_before = batched_matvec_vecs.clone()
+    ex.batched_matvec(batched_matvec_mats, batched_matvec_vecs)
+    assert_unchanged(batched_matvec_mats_before, batched_matvec_mats, name="mats (of batched_matvec)")
+    assert_unchanged(batched_matvec_vecs_before, batched_matvec_vecs, name="vecs (of batched_matvec)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    mat, vec = torch.randn(3, 3, generator=g), torch.randn(3, generator=g)
+    assert_close(ex.matvec(mat, vec), mat @ vec, atol=1e-5, rtol=1e-4, name="matvec of a 3x3 matrix", mistakes={
+        "this is mat.T @ vec: sum over the matrix's column index ('i j, j -> i')": lambda: mat.T @ vec,
+    })
+    mats, vecs = torch.randn(2, 3, 3, generator=g), torch.randn(2, 3, generator=g)
+    want = (mats @ vecs[..., None])[..., 0]
+    assert_close(ex.batched_matvec(mats, vecs), want, atol=1e-5, rtol=1e-4, name="batched_matvec of 2 pairs", mistakes={
+        "this is mats.T @ vecs: sum over each matrix's column index": lambda: (mats.transpose(-1, -2) @ vecs[..., None])[..., 0],
+        "the vectors got their own batch index, so every matrix met the sum of all vectors; use 'b' for both":
+            lambda: mats @ vecs.sum(0),
+    })

@@ -3,7 +3,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -69,3 +69,52 @@ def test_does_not_call_take_along_dim(forbid):
     expected = np.take_along_axis(logits.numpy(), labels.numpy()[:, None], axis=1)[:, 0]
     forbid("torch.take_along_dim", "torch.Tensor.take_along_dim")
     assert_close(ex.correct_logits(logits, labels), expected, name="correct_logits")
+
+
+def test_does_not_use_integer_array_indexing(monkeypatch):
+    logits = torch.randn(5, 7, generator=torch.Generator().manual_seed(2))
+    labels = torch.tensor([6, 0, 3, 3, 1])
+    tokens_logits = torch.randn(2, 3, 7, generator=torch.Generator().manual_seed(3))
+    tokens = torch.tensor([[1, 2, 6], [0, 0, 5]])
+    expected = (logits[torch.arange(5), labels], tokens_logits.gather(-1, tokens[..., None])[..., 0])
+    plain_getitem = torch.Tensor.__getitem__
+
+    def getitem(self, index):
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(part, (torch.Tensor, list)) and not (isinstance(part, torch.Tensor) and part.dtype == torch.bool and part.ndim == 0) for part in parts):
+            raise mistake("integer-array indexing (`logits[rows, labels]`) is the next exercise; "
+                          "this one asks for torch.gather")
+        return plain_getitem(self, index)
+
+    monkeypatch.setattr(torch.Tensor, "__getitem__", getitem)
+    assert_close(ex.correct_logits(logits, labels), expected[0], name="correct_logits")
+    assert_close(ex.correct_token_logits(tokens_logits, tokens), expected[1], name="correct_token_logits")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    correct_logits_logits = torch.randn(3, 5, generator=g)
+    correct_logits_labels = torch.tensor([4, 0, 2])
+    correct_logits_logits_before = correct_logits_logits.clone()
+    correct_logits_labels_before = correct_logits_labels.clone()
+    ex.correct_logits(correct_logits_logits, correct_logits_labels)
+    assert_unchanged(correct_logits_logits_before, correct_logits_logits, name="logits (of correct_logits)")
+    assert_unchanged(correct_logits_labels_before, correct_logits_labels, name="labels (of correct_logits)")
+    correct_token_logits_logits = torch.randn(2, 3, 5, generator=g)
+    correct_token_logits_tokens = torch.tensor([[1, 4, 0], [2, 2, 3]])
+    correct_token_logits_logits_before = correct_token_logits_logits.clone()
+    correct_token_logits_tokens_before = correct_token_logits_tokens.clone()
+    ex.correct_token_logits(correct_token_logits_logits, correct_token_logits_tokens)
+    assert_unchanged(correct_token_logits_logits_before, correct_token_logits_logits, name="logits (of correct_token_logits)")
+    assert_unchanged(correct_token_logits_tokens_before, correct_token_logits_tokens, name="tokens (of correct_token_logits)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    logits, tokens = torch.randn(2, 4, 6, generator=g), torch.tensor([[1, 5, 0, 2], [3, 3, 4, 0]])
+    want = logits.gather(-1, tokens[..., None])[..., 0]
+    assert_close(ex.correct_token_logits(logits, tokens), want, name="correct_token_logits of [2, 4, 6]", mistakes={
+        "each position read the logit of the next position's token: gather with `tokens` itself, not shifted":
+            lambda: logits.gather(-1, tokens.roll(-1, dims=-1)[..., None])[..., 0],
+    })

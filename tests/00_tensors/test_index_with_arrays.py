@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -97,3 +97,46 @@ def test_uses_indexing_not_gather_or_one_hot(forbid):
     assert_close(ex.pick_entries(mat, rows, cols), expected[0], name="pick_entries")
     assert_close(ex.vectors_at_positions(resid, positions), expected[1], name="vectors_at_positions")
     assert_close(ex.one_hot(labels, 4), expected[2], name="one_hot")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    pick_entries_mat = torch.randn(3, 4, generator=g)
+    pick_entries_rows = torch.tensor([2, 0, 2])
+    pick_entries_cols = torch.tensor([3, 3, 1])
+    pick_entries_mat_before = pick_entries_mat.clone()
+    pick_entries_rows_before = pick_entries_rows.clone()
+    pick_entries_cols_before = pick_entries_cols.clone()
+    ex.pick_entries(pick_entries_mat, pick_entries_rows, pick_entries_cols)
+    assert_unchanged(pick_entries_mat_before, pick_entries_mat, name="mat (of pick_entries)")
+    assert_unchanged(pick_entries_rows_before, pick_entries_rows, name="rows (of pick_entries)")
+    assert_unchanged(pick_entries_cols_before, pick_entries_cols, name="cols (of pick_entries)")
+    vectors_at_positions_resid = torch.randn(2, 3, 4, generator=g)
+    vectors_at_positions_positions = torch.tensor([2, 0])
+    vectors_at_positions_resid_before = vectors_at_positions_resid.clone()
+    vectors_at_positions_positions_before = vectors_at_positions_positions.clone()
+    ex.vectors_at_positions(vectors_at_positions_resid, vectors_at_positions_positions)
+    assert_unchanged(vectors_at_positions_resid_before, vectors_at_positions_resid, name="resid (of vectors_at_positions)")
+    assert_unchanged(vectors_at_positions_positions_before, vectors_at_positions_positions, name="positions (of vectors_at_positions)")
+    one_hot_labels = torch.tensor([2, 0, 1])
+    one_hot_n_classes = 3
+    one_hot_labels_before = one_hot_labels.clone()
+    ex.one_hot(one_hot_labels, one_hot_n_classes)
+    assert_unchanged(one_hot_labels_before, one_hot_labels, name="labels (of one_hot)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    mat, rows, cols = torch.randn(3, 5, generator=g), torch.tensor([2, 0, 1]), torch.tensor([4, 4, 0])
+    assert_close(ex.pick_entries(mat, rows, cols), mat[rows, cols], name="pick_entries from a 3x5 matrix", mistakes={
+        "the flat index used the number of rows as the row stride; row r starts at r * n_columns":
+            lambda: mat.flatten()[(rows * mat.shape[0] + cols).clamp(max=mat.numel() - 1)],
+    })
+    resid, positions = torch.randn(3, 4, 2, generator=g), torch.tensor([2, 0, 3])
+    want = resid[torch.arange(3), positions]
+    assert_close(ex.vectors_at_positions(resid, positions), want, name="vectors_at_positions of [3, 4, 2]", mistakes={
+        "every batch element used the first row of resid[:, positions]: index the batch axis with torch.arange(batch)":
+            lambda: resid[:, positions][0],
+        "every batch element took its last position; take positions[b]": lambda: resid[:, -1],
+    })

@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -49,3 +49,33 @@ def test_head_h_owns_entries_h_times_d_head_onwards():
 def test_merge_heads_undoes_split_heads():
     x = torch.randn(2, 7, 12, generator=torch.Generator().manual_seed(0))
     assert_close(ex.merge_heads(ex.split_heads(x, 3)), x, name="merge_heads(split_heads(x, 3))")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    split_heads_x = torch.randn(2, 3, 6, generator=g)
+    split_heads_n_heads = 2
+    split_heads_x_before = split_heads_x.clone()
+    ex.split_heads(split_heads_x, split_heads_n_heads)
+    assert_unchanged(split_heads_x_before, split_heads_x, name="x (of split_heads)")
+    merge_heads_z = torch.randn(2, 2, 3, 3, generator=g)
+    merge_heads_z_before = merge_heads_z.clone()
+    ex.merge_heads(merge_heads_z)
+    assert_unchanged(merge_heads_z_before, merge_heads_z, name="z (of merge_heads)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = torch.arange(2 * 3 * 6, dtype=torch.float32).reshape(2, 3, 6)
+    want = x.reshape(2, 3, 2, 3).permute(0, 2, 1, 3)
+    assert_close(ex.split_heads(x, 2), want, name="split_heads of [2, 3, 6] into 2 heads", mistakes={
+        "d_model was split as (d_head head), interleaving the heads; it is (head d_head): head h owns a block":
+            lambda: x.reshape(2, 3, 3, 2).permute(0, 3, 1, 2),
+        "a plain reshape does not move the head axis: split the last axis, then move head before pos":
+            lambda: x.reshape(2, 2, 3, 3),
+    })
+    z = want.clone()
+    assert_close(ex.merge_heads(z), x, name="merge_heads of [2, 2, 3, 3]", mistakes={
+        "the heads were merged as (d_head head); merge them as (head d_head), split_heads read backwards":
+            lambda: z.permute(0, 2, 3, 1).reshape(2, 3, 6),
+    })

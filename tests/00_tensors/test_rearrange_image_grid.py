@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -76,3 +76,39 @@ def test_patchify_non_square_image_with_several_channels():
     images = torch.arange(2 * 3 * 4 * 6, dtype=torch.float32).reshape(2, 3, 4, 6)
     expected = F.unfold(images, kernel_size=2, stride=2).transpose(1, 2)  # [2, 6 patches, 12]
     assert_close(ex.patchify(images, 2), expected, name="patchify of a [2, 3, 4, 6] image with 2x2 patches")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    image_grid_images = torch.randn(6, 2, 3, 3, generator=g)
+    image_grid_n_rows = 2
+    image_grid_images_before = image_grid_images.clone()
+    ex.image_grid(image_grid_images, image_grid_n_rows)
+    assert_unchanged(image_grid_images_before, image_grid_images, name="images (of image_grid)")
+    patchify_images = torch.randn(2, 2, 4, 6, generator=g)
+    patchify_patch = 2
+    patchify_images_before = patchify_images.clone()
+    ex.patchify(patchify_images, patchify_patch)
+    assert_unchanged(patchify_images_before, patchify_images, name="images (of patchify)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    import einops
+
+    images = torch.randn(6, 2, 3, 4, generator=torch.Generator().manual_seed(5))
+    want = einops.rearrange(images, "(row col) c h w -> c (row h) (col w)", row=2)
+    assert_close(ex.image_grid(images, 2), want, name="2x3 grid of [6, 2, 3, 4] images", mistakes={
+        "the grid was filled column by column: split the batch as (row col), so image 1 sits right of image 0":
+            lambda: einops.rearrange(images, "(col row) c h w -> c (row h) (col w)", row=2),
+        "image rows were interleaved ((h row) instead of (row h)): each image's rows must stay together":
+            lambda: einops.rearrange(images, "(row col) c h w -> c (h row) (col w)", row=2),
+    })
+    big = torch.randn(2, 3, 4, 6, generator=torch.Generator().manual_seed(6))
+    want = einops.rearrange(big, "b c (nh ph) (nw pw) -> b (nh nw) (c ph pw)", ph=2, pw=2)
+    assert_close(ex.patchify(big, 2), want, name="patchify of [2, 3, 4, 6] with 2x2 patches", mistakes={
+        "each patch was flattened as (ph pw c); the order is (channel, row in the patch, column in the patch)":
+            lambda: einops.rearrange(big, "b c (nh ph) (nw pw) -> b (nh nw) (ph pw c)", ph=2, pw=2),
+        "the patches were read column by column; read them row by row ((nh nw))":
+            lambda: einops.rearrange(big, "b c (nh ph) (nw pw) -> b (nw nh) (c ph pw)", ph=2, pw=2),
+    })

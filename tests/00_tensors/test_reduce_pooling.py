@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -58,3 +58,32 @@ def test_pools_each_channel_separately():
         torch.tensor([0.0, 5.0, -1.0]),
         name="mean_pool per channel of constant 2x2 images",
     )
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    max_pool_x = torch.randn(2, 2, 4, 6, generator=g)
+    max_pool_k = 2
+    max_pool_x_before = max_pool_x.clone()
+    ex.max_pool(max_pool_x, max_pool_k)
+    assert_unchanged(max_pool_x_before, max_pool_x, name="x (of max_pool)")
+    mean_pool_x = torch.randn(2, 2, 4, 6, generator=g)
+    mean_pool_k = 2
+    mean_pool_x_before = mean_pool_x.clone()
+    ex.mean_pool(mean_pool_x, mean_pool_k)
+    assert_unchanged(mean_pool_x_before, mean_pool_x, name="x (of mean_pool)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    import einops
+
+    x = torch.randn(2, 2, 6, 6, generator=torch.Generator().manual_seed(5))
+    assert_close(ex.max_pool(x, 3), F.max_pool2d(x, 3), name="max_pool of [2, 2, 6, 6], k=3", mistakes={
+        "this is the mean of each block; max_pool reduces with 'max'": lambda: F.avg_pool2d(x, 3),
+        "the axes were split as (k1 h): that pools pixels k apart, not neighbouring blocks; split as (h k1)":
+            lambda: einops.reduce(x, "b c (k1 h) (k2 w) -> b c h w", "max", k1=3, k2=3),
+    })
+    assert_close(ex.mean_pool(x, 3), F.avg_pool2d(x, 3), name="mean_pool of [2, 2, 6, 6], k=3", mistakes={
+        "this is the sum of each block; mean_pool reduces with 'mean'": lambda: 9 * F.avg_pool2d(x, 3),
+    })

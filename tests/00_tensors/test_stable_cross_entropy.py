@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -110,3 +110,34 @@ def test_does_not_call_a_loss_or_softmax_builtin(forbid):
     expected = F.cross_entropy(logits, labels)
     forbid(*LOSS_BUILTINS)
     assert_close(ex.cross_entropy(logits, labels), expected, name="cross_entropy")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    cross_entropy_logits = 100 * torch.randn(4, 5, generator=g)
+    cross_entropy_labels = torch.tensor([4, 0, 2, 2])
+    cross_entropy_logits_before = cross_entropy_logits.clone()
+    cross_entropy_labels_before = cross_entropy_labels.clone()
+    ex.cross_entropy(cross_entropy_logits, cross_entropy_labels)
+    assert_unchanged(cross_entropy_logits_before, cross_entropy_logits, name="logits (of cross_entropy)")
+    assert_unchanged(cross_entropy_labels_before, cross_entropy_labels, name="labels (of cross_entropy)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    logits, labels = torch.randn(4, 5, generator=g), torch.tensor([4, 0, 2, 2])
+    log_probs = logits - logits.exp().sum(-1, keepdim=True).log()
+    correct = log_probs[torch.arange(4), labels]
+    assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), name="cross_entropy of 4 rows", mistakes={
+        "the losses were summed over the batch; average them": lambda: -correct.sum(),
+        "the minus sign is missing: the loss is the *negative* mean log-probability": lambda: correct.mean(),
+        "the log-softmax was normalised over the batch axis; normalise each row over its classes":
+            lambda: -(logits - logits.exp().sum(0, keepdim=True).log())[torch.arange(4), labels].mean(),
+    })
+    large = 1000 * logits
+    assert_close(ex.cross_entropy(large, labels), F.cross_entropy(large, labels), atol=1e-3, rtol=1e-3,
+                 name="cross_entropy of logits near +-1000", mistakes={
+        "exp overflowed to inf: subtract each row's max before exponentiating":
+            lambda: -(large - large.exp().sum(-1, keepdim=True).log())[torch.arange(4), labels].mean(),
+    })

@@ -3,7 +3,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -85,3 +85,27 @@ def test_does_not_call_a_softmax_builtin(forbid):
     expected = torch.log_softmax(x, dim=-1)
     forbid(*SOFTMAX_BUILTINS)
     assert_close(ex.log_softmax(x), expected, name="log_softmax")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    log_softmax_x = 100 * torch.randn(3, 5, generator=g)
+    log_softmax_x_before = log_softmax_x.clone()
+    ex.log_softmax(log_softmax_x)
+    assert_unchanged(log_softmax_x_before, log_softmax_x, name="x (of log_softmax)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+    norm = x.exp().sum(-1, keepdim=True).log()
+    assert_close(ex.log_softmax(x), x - norm, atol=1e-5, name="log_softmax of a 3x4 matrix", mistakes={
+        "this was normalised over the first axis; normalise over the last": lambda: x - x.exp().sum(0, keepdim=True).log(),
+        "the log normaliser was added; subtract it": lambda: x + norm,
+    })
+    large = 200 * x
+    assert_close(ex.log_softmax(large), torch.log_softmax(large, -1), atol=1e-3, name="log_softmax of values near +-500", mistakes={
+        "log(softmax(x)) gives -inf where a probability underflows to 0; compute x - max - log(sum(exp(x - max)))":
+            lambda: torch.softmax(large, -1).log(),
+        "exp overflowed to inf: subtract each row's max before exponentiating": lambda: large - large.exp().sum(-1, keepdim=True).log(),
+    })

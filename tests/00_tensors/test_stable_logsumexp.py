@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -94,3 +94,22 @@ def test_does_not_call_a_logsumexp_or_softmax_builtin(forbid):
     expected = torch.logsumexp(x, dim=-1)
     forbid(*LOGSUMEXP_BUILTINS)
     assert_close(ex.logsumexp(x), expected, name="logsumexp")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    logsumexp_x = 100 * torch.randn(3, 5, generator=g)
+    logsumexp_x_before = logsumexp_x.clone()
+    ex.logsumexp(logsumexp_x)
+    assert_unchanged(logsumexp_x_before, logsumexp_x, name="x (of logsumexp)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = 100 * torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+    row_max = x.amax(-1)
+    assert_close(ex.logsumexp(x), torch.logsumexp(x, -1), atol=1e-3, name="logsumexp of values near +-200", mistakes={
+        "the row max was not added back after logsumexp of the shifted values": lambda: torch.logsumexp(x, -1) - row_max,
+        "exp overflowed to inf: subtract each row's max before exponentiating": lambda: x.exp().sum(-1).log(),
+        "this is the row max alone; add log(sum(exp(x - max)))": lambda: row_max,
+    })

@@ -2,7 +2,7 @@ import torch
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -62,3 +62,26 @@ def test_does_not_call_a_softmax_builtin(forbid):
     expected = torch.softmax(x, dim=-1)
     forbid(*SOFTMAX_BUILTINS)
     assert_close(ex.softmax(x), expected, name="softmax")
+
+
+def test_inputs_are_unchanged():
+    # a function that shifts, rescales or clamps its argument in place changes the caller's tensor
+    g = torch.Generator().manual_seed(0)
+    softmax_x = 100 * torch.randn(3, 5, generator=g)
+    softmax_x_before = softmax_x.clone()
+    ex.softmax(softmax_x)
+    assert_unchanged(softmax_x_before, softmax_x, name="x (of softmax)")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+    assert_close(ex.softmax(x), torch.softmax(x, -1), name="softmax of a 3x4 matrix", mistakes={
+        "this softmax runs over the first axis; each row (the last axis) must sum to 1": lambda: torch.softmax(x, 0),
+    })
+    large = torch.stack([100 * x[0], 100 * x[1] - 2000, 100 * x[2] + 2000])
+    assert_close(ex.softmax(large), torch.softmax(large, -1), name="softmax of rows far apart", mistakes={
+        "exp overflowed to inf (inf / inf = nan): subtract each row's max before exponentiating":
+            lambda: large.exp() / large.exp().sum(-1, keepdim=True),
+        "you subtracted the global max; rows far below it underflow to 0 / 0: subtract each row's own max":
+            lambda: (large - large.max()).exp() / (large - large.max()).exp().sum(-1, keepdim=True),
+    })

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -112,3 +112,35 @@ def test_does_not_use_torch_batch_norm(forbid):
     expected = theirs(x)
     forbid("torch.nn.functional.batch_norm", "torch.batch_norm", "torch.nn.BatchNorm2d.forward", "torch.native_batch_norm")
     assert_close(ours(x), expected, atol=1e-4, name="BatchNorm2d without torch's batch_norm")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = 3 + 2 * torch.randn(4, 3, 2, 2, generator=torch.Generator().manual_seed(5))
+    ours, theirs = ex.BatchNorm2d(3, momentum=0.2).train(), nn.BatchNorm2d(3, momentum=0.2).train()
+    before = x.clone()
+    got = ours(x)
+    assert_unchanged(before, x, name="x")
+    want = theirs(x)
+    mean, biased = x.mean((0, 2, 3)), x.var((0, 2, 3), unbiased=False)
+    unbiased = x.var((0, 2, 3), unbiased=True)
+    per_channel = (1, -1, 1, 1)
+    assert_close(got, want, atol=1e-4, name="training-mode output", mistakes={
+        "the batch was normalised with the unbiased variance; normalise with the biased one (divide by n)":
+            lambda: (x - mean.reshape(per_channel)) / (unbiased.reshape(per_channel) + 1e-5).sqrt(),
+    })
+    assert_close(ours.running_var, theirs.running_var, atol=1e-5, name="running_var after one batch", mistakes={
+        "running_var was updated with the biased variance; torch keeps the unbiased one (n / (n - 1))":
+            lambda: 0.8 + 0.2 * biased,
+        "momentum weights the new batch: running = (1 - momentum) * running + momentum * batch value":
+            lambda: 0.2 + 0.8 * unbiased,
+    })
+    assert_close(ours.running_mean, theirs.running_mean, atol=1e-5, name="running_mean after one batch", mistakes={
+        "momentum weights the new batch: running = (1 - momentum) * running + momentum * batch value": lambda: 0.8 * mean,
+    })
+    assert int(ours.num_batches_tracked) == 1, "num_batches_tracked must count the training batches (1 after one)"
+    ours.eval()
+    theirs.eval()
+    assert_close(ours(x), theirs(x), atol=1e-4, name="eval-mode output", mistakes={
+        "eval mode used the batch's statistics; it must use running_mean and running_var":
+            lambda: (x - mean.reshape(per_channel)) / (biased.reshape(per_channel) + 1e-5).sqrt(),
+    })

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from arena_cli.course.cnn import ResidualBlock, block_group_oracle, randomise_batch_norm
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -48,3 +48,25 @@ def test_forward_matches_functional_oracle(n_blocks, in_feats, out_feats, stride
     out = group(x)
     assert out.shape == expected.shape, f"output shape: expected {tuple(expected.shape)}, got {tuple(out.shape)}"
     assert_close(out, expected, atol=1e-4, name=f"BlockGroup({n_blocks}, {in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode")
+
+
+def test_blocks_are_distinct_modules():
+    group = ex.BlockGroup(3, 4, 6, 2)
+    blocks = list(group.blocks)
+    ids = [id(b) for b in blocks]
+    if len(set(ids)) < len(ids):
+        raise mistake(
+            "one ResidualBlock instance is used several times (e.g. `[block] * n`): the blocks share their "
+            "weights; build a new ResidualBlock for every position",
+            f"{len(ids)} blocks but only {len(set(ids))} distinct modules",
+        )
+    n_params = sum(p.numel() for p in group.parameters())
+    want = sum(p.numel() for p in ResidualBlock(4, 6, 2).parameters()) + 2 * sum(p.numel() for p in ResidualBlock(6, 6, 1).parameters())
+    assert n_params == want, f"BlockGroup(3, 4, 6, 2) has {n_params} parameters; three separate blocks have {want}"
+
+
+def test_gradient_reaches_every_block():
+    group = ex.BlockGroup(3, 4, 6, 2).train()
+    group(torch.randn(2, 4, 6, 6, generator=torch.Generator().manual_seed(0))).square().sum().backward()
+    missing = [name for name, p in group.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"no gradient reaches {missing[:4]}: every block must be on the path from input to output"

@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -62,3 +62,17 @@ def test_does_not_use_torch_convolution(forbid):
     expected = F.conv1d(x, weights)
     forbid("torch.nn.functional.conv1d", "torch.conv1d", "torch.nn.functional.unfold", "torch.Tensor.unfold")
     assert_close(ex.conv1d_minimal(x, weights), expected, atol=1e-5, name="conv1d_minimal without torch's conv1d")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x, w = torch.randn(2, 3, 7, generator=g), torch.randn(3, 3, 3, generator=g)
+    before = x.clone()
+    got = ex.conv1d_minimal(x, w)
+    assert_unchanged(before, x, name="x")
+    assert_close(got, F.conv1d(x, w), atol=1e-4, name="conv1d_minimal of [2, 3, 7] with [3, 3, 3] weights", mistakes={
+        "the kernel is flipped (a textbook convolution); torch's conv is a cross-correlation: out[i] = sum_k x[i + k] w[k]":
+            lambda: F.conv1d(x, w.flip(-1)),
+        "the weights were read as [in_channels, out_channels, kernel]; they are [out_channels, in_channels, kernel]":
+            lambda: F.conv1d(x, w.transpose(0, 1)),
+    })

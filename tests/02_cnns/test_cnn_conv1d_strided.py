@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -72,3 +72,14 @@ def test_does_not_use_torch_convolution(forbid):
     expected = F.conv1d(x, weights, stride=2, padding=1)
     forbid("torch.nn.functional.conv1d", "torch.conv1d", "torch.nn.functional.unfold", "torch.Tensor.unfold")
     assert_close(ex.conv1d(x, weights, stride=2, padding=1), expected, atol=1e-5, name="conv1d without torch's conv1d")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x, w = torch.randn(2, 2, 9, generator=g), torch.randn(3, 2, 3, generator=g)
+    want = F.conv1d(x, w, stride=2, padding=2)
+    assert_close(ex.conv1d(x, w, stride=2, padding=2), want, atol=1e-4, name="conv1d stride 2, padding 2", mistakes={
+        "all the padding went on the left; pad `padding` zeros on each side": lambda: F.conv1d(F.pad(x, (4, 0)), w, stride=2),
+        "the stride was applied to the kernel axis (that spreads the kernel out); step the *windows* by the stride":
+            lambda: F.conv1d(F.pad(x, (2, 2)), w, dilation=2)[..., : want.shape[-1]],
+    })

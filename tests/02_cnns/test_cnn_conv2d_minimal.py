@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -64,3 +64,17 @@ def test_does_not_use_torch_convolution(forbid):
     expected = F.conv2d(x, weights)
     forbid("torch.nn.functional.conv2d", "torch.conv2d", "torch.nn.functional.unfold", "torch.Tensor.unfold")
     assert_close(ex.conv2d_minimal(x, weights), expected, atol=1e-5, name="conv2d_minimal without torch's conv2d")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x, w = torch.randn(2, 2, 6, 7, generator=g), torch.randn(3, 2, 3, 3, generator=g)
+    before = x.clone()
+    got = ex.conv2d_minimal(x, w)
+    assert_unchanged(before, x, name="x")
+    assert_close(got, F.conv2d(x, w), atol=1e-4, name="conv2d_minimal of [2, 2, 6, 7] with 3x3 kernels", mistakes={
+        "the kernel's height and width are swapped in the einsum; match kh with the window's row axis":
+            lambda: F.conv2d(x, w.transpose(-1, -2)),
+        "the kernel is flipped (a textbook convolution); torch's conv is a cross-correlation":
+            lambda: F.conv2d(x, w.flip(-1, -2)),
+    })

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -89,3 +89,16 @@ def test_does_not_use_torch_convolution(forbid):
     expected = F.conv2d(x, weights, stride=2, padding=1)
     forbid("torch.nn.functional.conv2d", "torch.conv2d", "torch.nn.functional.unfold", "torch.Tensor.unfold")
     assert_close(ex.conv2d(x, weights, stride=2, padding=1), expected, atol=1e-5, name="conv2d without torch's conv2d")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    g = torch.Generator().manual_seed(5)
+    x, w = torch.randn(2, 2, 7, 8, generator=g), torch.randn(3, 2, 3, 3, generator=g)
+    want = F.conv2d(x, w, stride=(2, 3), padding=(1, 2))
+    assert_close(ex.conv2d(x, w, stride=(2, 3), padding=(1, 2)), want, atol=1e-4, name="conv2d stride (2, 3), padding (1, 2)", mistakes={
+        "F.pad was given the height padding first; it lists the last axis first: (left, right, top, bottom)":
+            lambda: F.conv2d(F.pad(x, (1, 1, 2, 2)), w, stride=(2, 3)),
+        "the height stride was used for both axes": lambda: F.conv2d(x, w, stride=(2, 2), padding=(1, 2)),
+        "the strides were applied to the kernel axes (that spreads the kernel out); step the *windows* by the stride":
+            lambda: F.conv2d(F.pad(x, (2, 2, 1, 1)), w, dilation=(2, 3))[..., : want.shape[-2], : want.shape[-1]],
+    })

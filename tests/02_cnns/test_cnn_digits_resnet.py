@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from arena_cli.course.cnn import ResNetConfig, digits_resnet_oracle, randomise_batch_norm
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -75,3 +75,14 @@ def test_forward_matches_functional_oracle(config, image_shape, training):
     out = model(x)
     assert out.shape == expected.shape, f"logits: expected shape {tuple(expected.shape)}, got {tuple(out.shape)}"
     assert_close(out, expected, atol=1e-4, name=f"DigitsResNet logits in {'train' if training else 'eval'} mode")
+
+
+def test_stem_and_head_are_the_ones_asked_for():
+    model = ex.DigitsResNet(ResNetConfig())
+    stem = list(model.stem)
+    if stem and isinstance(stem[0], torch.nn.Conv2d) and stem[0].bias is not None:
+        raise mistake("the stem convolution has a bias; a conv followed by batch norm needs none (bias=False)")
+    if not any(isinstance(m, torch.nn.ReLU) for m in stem):
+        raise mistake("the stem has no ReLU after its batch norm")
+    if any(isinstance(m, torch.nn.AdaptiveMaxPool2d) for m in model.head):
+        raise mistake("the head pools with a max; it averages over the positions (AdaptiveAvgPool2d)")

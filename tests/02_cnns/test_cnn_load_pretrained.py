@@ -8,7 +8,7 @@ from arena_cli.course.cnn import (
     load_pretrained_resnet,
     load_pretrained_state_dict,
 )
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -23,6 +23,8 @@ TABLE = {
     "layer2.0.downsample.0.weight": "groups.1.blocks.0.right.0.weight",
     "layer3.0.downsample.1.running_var": "groups.2.blocks.0.right.1.running_var",
     "layer4.2.bn1.weight": "groups.3.blocks.2.left.1.weight",
+    "layer12.10.conv1.weight": "groups.11.blocks.10.left.0.weight",  # multi-digit group and block
+    "layer10.0.downsample.1.bias": "groups.9.blocks.0.right.1.bias",
     "fc.bias": "head.2.bias",
 }
 
@@ -30,6 +32,18 @@ TABLE = {
 @pytest.mark.parametrize("name, expected", TABLE.items(), ids=TABLE.keys())
 def test_convert_name_follows_the_table(name, expected):
     got = ex.convert_name(name)
+    if got != expected and isinstance(got, str):
+        parts, want_parts = got.split("."), expected.split(".")
+        if len(parts) == len(want_parts) and parts[0] == want_parts[0] == "groups":
+            if parts[1] == str(int(want_parts[1]) + 1) and parts[2:] == want_parts[2:]:
+                raise mistake("layerG was mapped to groups.G; the checkpoint counts from layer1, the model from groups.0",
+                              f"convert_name({name!r}) gave {got!r}, expected {expected!r}")
+            if parts[2:] == want_parts[2:] and name.startswith("layer1") and len(name.split(".")[0]) > 6:
+                raise mistake("only the last digit of the layer number was read (layer12 -> 2); read the whole number",
+                              f"convert_name({name!r}) gave {got!r}, expected {expected!r}")
+            if parts[:5] == want_parts[:5] and {parts[5], want_parts[5]} == {"3", "4"}:
+                raise mistake("conv2 and bn2 went to each other's slots: conv2 is left.3, bn2 is left.4",
+                              f"convert_name({name!r}) gave {got!r}, expected {expected!r}")
     assert got == expected, f"convert_name({name!r}): expected {expected!r}, got {got!r}"
 
 

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -79,3 +79,19 @@ def test_does_not_use_torch_max_pool(forbid):
         "torch.nn.functional.unfold", "torch.Tensor.unfold",
     )
     assert_close(ex.maxpool2d(x, 3, stride=2, padding=1), expected, atol=0, rtol=0, name="maxpool2d without torch's max_pool2d")
+
+
+def test_padding_never_wins_on_negative_inputs():
+    # every value is negative: a zero-padded border would win each window that touches it
+    x = -1.0 - torch.rand(2, 3, 5, 6, generator=torch.Generator().manual_seed(4))
+    before = x.clone()
+    got = ex.maxpool2d(x, 3, stride=2, padding=1)
+    assert_unchanged(before, x, name="x")
+    assert_close(
+        got, F.max_pool2d(x, 3, stride=2, padding=1), atol=0, rtol=0,
+        name="maxpool2d(kernel 3, stride 2, padding 1) of negative values",
+        mistakes={
+            "the border was padded with zeros, which beat negative values; pad with -inf so padding never "
+            "wins a window": lambda: F.max_pool2d(F.pad(x, (1, 1, 1, 1)), 3, stride=2),
+        },
+    )

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -44,3 +44,17 @@ def test_forward_is_flatten_linear_relu_linear(input_shape):
     hidden = F.relu(F.linear(x.reshape(len(x), -1), first.weight, first.bias))
     expected = F.linear(hidden, second.weight, second.bias)  # no ReLU on the logits
     assert_close(model(x), expected, atol=1e-5, name=f"SimpleMLP on input of shape {input_shape}")
+
+
+def test_the_layers_are_the_ones_asked_for():
+    model = ex.SimpleMLP(in_features=12, hidden=7, n_classes=3)
+    kinds = [type(m) for m in model.modules()]
+    if nn.ReLU not in kinds:
+        names = sorted({k.__name__ for k in kinds if k.__module__.startswith("torch.nn.modules.activation")})
+        raise mistake("there is no ReLU between the two linear layers" + (f" (found {names})" if names else "")
+                      + ": without it the network is linear")
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    shapes = [(m.in_features, m.out_features) for m in linears]
+    if shapes != [(12, 7), (7, 3)] and len(shapes) == 2 and shapes[0][1] != 7:
+        raise mistake("the hidden width was not taken from `hidden`", f"linear layers {shapes}, expected [(12, 7), (7, 3)]")
+    assert shapes == [(12, 7), (7, 3)], f"linear layers {shapes}, expected [(12, 7), (7, 3)]"

@@ -71,3 +71,15 @@ def test_does_not_use_torch_pad(forbid):
     forbid("torch.nn.functional.pad", "torch.constant_pad_nd", "torch.cat", "torch.concat", "torch.concatenate")
     assert_close(ex.pad1d(x[..., 0, :], 1, 2, 3.0), expected1, atol=0, rtol=0, name="pad1d without F.pad")
     assert_close(ex.pad2d(x, 1, 0, 2, 1, 3.0), expected2, atol=0, rtol=0, name="pad2d without F.pad")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = torch.randn(2, 3, 4, 5, generator=torch.Generator().manual_seed(5))
+    row = x[:, :, 0]
+    assert_close(ex.pad1d(row, 1, 3, -2.0), F.pad(row, (1, 3), value=-2.0), atol=0, name="pad1d(left=1, right=3, value=-2)", mistakes={
+        "left and right are swapped: `left` values go before the first element": lambda: F.pad(row, (3, 1), value=-2.0),
+        "pad_value was ignored (zeros used)": lambda: F.pad(row, (1, 3)),
+    })
+    assert_close(ex.pad2d(x, 1, 0, 2, 3, 7.0), F.pad(x, (1, 0, 2, 3), value=7.0), atol=0, name="pad2d(1, 0, 2, 3, value=7)", mistakes={
+        "top and bottom are swapped: `top` rows go above the image": lambda: F.pad(x, (1, 0, 3, 2), value=7.0),
+    })

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -45,3 +45,14 @@ def test_does_not_use_torch_relu(forbid):
     expected = F.relu(x)
     forbid("torch.relu", "torch.nn.functional.relu", "torch.Tensor.relu", "torch.nn.ReLU.forward")
     assert_close(ex.ReLU()(x), expected, name="ReLU without torch's relu")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = torch.randn(3, 4, generator=torch.Generator().manual_seed(5))
+    before = x.clone()
+    got = ex.ReLU()(x)
+    assert_unchanged(before, x, name="x")
+    assert_close(got, torch.relu(x), atol=0, name="ReLU of a 3x4 matrix", mistakes={
+        "this is |x|; ReLU replaces negative values by 0": lambda: x.abs(),
+        "this is a leaky ReLU; negative values become exactly 0": lambda: F.leaky_relu(x, 0.01),
+    })

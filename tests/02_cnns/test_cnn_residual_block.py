@@ -69,4 +69,8 @@ def test_forward_matches_functional_oracle(in_feats, out_feats, stride, size, tr
     assert_close(
         block(x), expected, atol=1e-4,
         name=f"ResidualBlock({in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode on {tuple(x.shape)}",
+        mistakes={
+            "the ReLU was applied to the left branch before adding the shortcut; the block's output is "
+            "relu(left(x) + right(x))": lambda: torch.relu(block.left(x)) + block.right(x),
+        },
     )

@@ -1,3 +1,4 @@
+import math
 import warnings
 
 import pytest
@@ -5,7 +6,7 @@ import torch
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
 
 from arena_cli.course.optim import regression_batches, single_threaded, tiny_mlp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -48,18 +49,61 @@ def test_matches_torch_schedulers(schedule):
         for t in range(total_steps + 1)
     ]
     assert all(isinstance(rate, float) for rate in got), "return a Python float for every step"
+
+    def variant(kind):
+        rates = []
+        for t in range(total_steps + 1):
+            if t < warmup_steps:
+                rates.append(base_lr * t / warmup_steps if kind == "from_zero" else base_lr * (start_factor + (1 - start_factor) * t / warmup_steps))
+            elif t >= total_steps:
+                rates.append(min_lr)
+            else:
+                floor = 0.0 if kind == "no_min_lr" else min_lr
+                rates.append(floor + (base_lr - floor) * (1 + math.cos(math.pi * (t - warmup_steps) / (total_steps - warmup_steps))) / 2)
+        return torch.tensor(rates, dtype=torch.float64)
+
     assert_close(
         torch.tensor(got, dtype=torch.float64),
         torch.tensor(expected, dtype=torch.float64),
         atol=1e-12,
         rtol=1e-9,
         name=f"learning rates of steps 0..{total_steps} (index = step)",
+        mistakes={
+            "the warm-up starts at 0; it starts at start_factor * base_lr": lambda: variant("from_zero"),
+            "the cosine decays to 0 instead of min_lr: lr = min_lr + (base_lr - min_lr) * (1 + cos) / 2":
+                lambda: variant("no_min_lr"),
+        },
     )
 
 
 def test_stays_at_min_lr_after_the_end():
     rates = [ex.warmup_cosine_lr(t, 0.1, 5, 20, min_lr=0.003) for t in range(21, 40)]
     assert_close(torch.tensor(rates), torch.full((19,), 0.003), name="rates after total_steps")
+
+
+def test_warmup_as_long_as_the_whole_schedule():
+    # K = total - warmup = 0: no cosine; the warm-up line, then min_lr from step total_steps on
+    base_lr, steps, min_lr, start_factor = 0.4, 4, 0.02, 0.25
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=base_lr)
+    warmup = LinearLR(optimizer, start_factor=start_factor, total_iters=steps)
+    expected = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(steps):
+            expected.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            warmup.step()
+    expected += [min_lr] * 3
+    try:
+        got = [ex.warmup_cosine_lr(t, base_lr, steps, steps, min_lr, start_factor) for t in range(steps + 3)]
+    except ZeroDivisionError:
+        raise mistake(
+            "with warmup_steps == total_steps the cosine has K = 0 steps and your code divides by it; "
+            "from step total_steps on the rate is min_lr"
+        ) from None
+    assert_close(torch.tensor(got, dtype=torch.float64), torch.tensor(expected, dtype=torch.float64), atol=1e-12,
+                 rtol=1e-9, name=f"rates of steps 0..{steps + 2} with warmup_steps = total_steps = {steps}")
 
 
 SETTINGS = {"plain_sgd": dict(), "momentum": dict(momentum=0.9)}

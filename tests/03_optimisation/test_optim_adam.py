@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad
+from arena_cli.course.optim import (
+    adam_mistake,
+    assert_counts_steps_per_parameter,
+    assert_follows_torch,
+    assert_skips_parameters_without_grad,
+)
 from arena_cli.testing import assert_close, load_exercise
 
 ex = load_exercise(__file__)
@@ -15,6 +20,13 @@ SETTINGS = {
 }
 
 
+ADAM_MISTAKES = {
+    "no_bias_correction": "no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t)",
+    "eps_inside_sqrt": "eps was added inside the square root; torch adds it to sqrt(v_hat)",
+    "other_decay": "AdamW's decoupled decay was used; torch.optim.Adam adds weight_decay * p to the gradient",
+}
+
+
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_follows_torch_adam_step_by_step(setting):
     settings = SETTINGS[setting]
@@ -22,6 +34,10 @@ def test_follows_torch_adam_step_by_step(setting):
         lambda model: ex.Adam(model.parameters(), **settings),
         lambda model: torch.optim.Adam(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
+        mistakes={
+            sentence: adam_mistake(name, decoupled=False, **{"weight_decay": 0.0, **settings})
+            for name, sentence in ADAM_MISTAKES.items()
+        },
     )
 
 
@@ -37,4 +53,13 @@ def test_first_step_moves_every_coordinate_by_lr():
     assert_close(
         p, torch.tensor([0.9, 1.1, 0.9], dtype=torch.float64), atol=1e-9,
         name="parameter after one Adam step (bias correction makes it lr * sign(g))",
+    )
+
+
+def test_steps_are_counted_per_parameter():
+    settings = dict(lr=0.05, betas=(0.8, 0.9), weight_decay=0.1)
+    assert_counts_steps_per_parameter(
+        lambda params: ex.Adam(params, **settings),
+        lambda params: torch.optim.Adam(params, **settings),
+        decoupled=False,
     )

@@ -34,12 +34,39 @@ def test_matches_torch_clip_grad_norm(case):
     max_norm, norm_type, scale = CASES[case]
     seed = list(CASES).index(case)
     ours, reference = parameters_with_grads(seed, scale), parameters_with_grads(seed, scale)
+    original = [p.grad.clone() for p in reference]
     total = ex.clip_grad_norm(ours, max_norm, norm_type)
     expected_total = torch.nn.utils.clip_grad_norm_(reference, max_norm, norm_type)
-    assert_close(total, expected_total, name="returned norm (the global norm before clipping)")
+
+    def variant(kind):
+        """(returned norm, clipped gradients) of a known mistake."""
+        order = 2.0 if kind == "two_norm" else norm_type
+        norms = torch.stack([torch.linalg.vector_norm(g, order) for g in original])
+        total = norms.sum() if kind == "sum_of_norms" else torch.linalg.vector_norm(norms, order)
+        coefficient = max_norm / (total + 1e-6)
+        if kind != "always_scales":
+            coefficient = coefficient.clamp(max=1.0)
+        if kind == "per_parameter":
+            grads = [g * (max_norm / (n + 1e-6)).clamp(max=1.0) for g, n in zip(original, norms)]
+        else:
+            grads = [g * coefficient for g in original]
+        if kind == "after_clipping":
+            total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, order) for g in grads]), order)
+        return total, grads
+
+    kinds = {
+        "always_scales": "gradients already within max_norm were scaled up: the coefficient is clamped to at most 1",
+        "sum_of_norms": "the per-parameter norms were added; the total is the norm of the vector of their norms",
+        "two_norm": "norm_type was ignored (the 2-norm used): take every norm with norm_type",
+        "after_clipping": "the norm after clipping was returned; return the total norm from before clipping",
+        "per_parameter": "each gradient was clipped on its own; one coefficient from the total norm scales them all",
+    }
+    assert_close(total, expected_total, name="returned norm (the global norm before clipping)",
+                 mistakes={sentence: (lambda kind=kind: variant(kind)[0]) for kind, sentence in kinds.items()})
     for i, (p, q) in enumerate(zip(ours, reference)):
         what = f"gradient of parameter {i} (shape {tuple(p.shape)}) after clipping"
-        assert_close(p.grad, q.grad, name=what)
+        assert_close(p.grad, q.grad, name=what,
+                     mistakes={sentence: (lambda kind=kind, i=i: variant(kind)[1][i]) for kind, sentence in kinds.items()})
 
 
 def test_clipping_uses_one_coefficient_for_all_gradients():

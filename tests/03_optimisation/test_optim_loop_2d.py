@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -29,8 +29,24 @@ def test_plain_sgd_follows_the_closed_form(a, b, lr, start, n_steps):
     path = ex.optimise(bowl(a, b), start, lambda ps: torch.optim.SGD(ps, lr=lr), n_steps)
     t = torch.arange(n_steps + 1, dtype=torch.float64)
     factors = torch.stack([(1 - 2 * lr * a) ** t, (1 - 2 * lr * b) ** t], dim=1)
+    want = factors * start
+
+    def accumulated():  # .grad never cleared: each step uses the sum of all gradients so far
+        point, total, rows = start.clone(), torch.zeros(2, dtype=torch.float64), [start.clone()]
+        for _ in range(n_steps):
+            total = total + 2 * torch.tensor([a, b], dtype=torch.float64) * point
+            point = point - lr * total
+            rows.append(point)
+        return torch.stack(rows)
+
     assert_close(
-        path, factors * start, atol=1e-10, rtol=1e-8, name="path (row t = point after t steps)"
+        path, want, atol=1e-10, rtol=1e-8, name="path (row t = point after t steps)",
+        mistakes={
+            "the start point is missing: the path has n_steps + 1 rows, the first being `start`": lambda: want[1:],
+            "the rows after the start are all the final point: append point.detach().clone(), a copy, not a view "
+            "of the tensor that keeps moving": lambda: torch.cat([want[:1], want[-1].expand(n_steps, 2)]),
+            "the gradients were never cleared, so they accumulate: call optimizer.zero_grad() every step": accumulated,
+        },
     )
 
 
@@ -60,7 +76,7 @@ def test_momentum_sgd_follows_the_closed_form(momentum):
 def test_start_is_not_modified():
     start = torch.tensor([1.0, 1.0])
     ex.optimise(ex.valley, start, plain_sgd, 3)
-    assert_close(start, torch.tensor([1.0, 1.0]), name="`start` after optimise (copy it first)")
+    assert_unchanged(torch.tensor([1.0, 1.0]), start, name="start")
 
 
 def test_path_is_a_detached_tensor_of_n_steps_plus_one_rows():

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad
+from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad, rmsprop_mistake
 from arena_cli.testing import load_exercise
 
 ex = load_exercise(__file__)
@@ -19,6 +19,14 @@ SETTINGS = {
 }
 
 
+RMSPROP_MISTAKES = {
+    "eps_inside_sqrt": "eps was added inside the square root; torch adds it to sqrt(v)",
+    "centered_plus": "centered: the squared mean gradient was added; the variance is v - g_avg**2",
+    "momentum_on_raw_gradient": "the momentum buffer holds the raw gradient; torch buffers g / (sqrt(v) + eps)",
+    "alpha_swapped": "alpha weights the old average: v = alpha * v + (1 - alpha) * g**2",
+}
+
+
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_follows_torch_rmsprop_step_by_step(setting):
     settings = SETTINGS[setting]
@@ -26,6 +34,7 @@ def test_follows_torch_rmsprop_step_by_step(setting):
         lambda model: ex.RMSprop(model.parameters(), **settings),
         lambda model: torch.optim.RMSprop(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
+        mistakes={sentence: rmsprop_mistake(name, **settings) for name, sentence in RMSPROP_MISTAKES.items()},
     )
 
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad
+from arena_cli.course.optim import assert_follows_torch, assert_skips_parameters_without_grad, sgd_mistake
 from arena_cli.testing import load_exercise
 
 ex = load_exercise(__file__)
@@ -17,6 +17,14 @@ SETTINGS = {
 }
 
 
+SGD_MISTAKES = {
+    "nesterov_ignored": "nesterov=True was ignored: step along g + momentum * buffer, not the buffer alone",
+    "dampened_first_step": "the first step's buffer was dampened; torch starts the buffer at g itself",
+    "decay_after_momentum": "weight decay was added after the momentum buffer; add weight_decay * p to g first",
+    "dampening_ignored": "dampening was ignored: buffer = momentum * buffer + (1 - dampening) * g",
+}
+
+
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_follows_torch_sgd_step_by_step(setting):
     settings = SETTINGS[setting]
@@ -24,6 +32,7 @@ def test_follows_torch_sgd_step_by_step(setting):
         lambda model: ex.SGD(model.parameters(), **settings),
         lambda model: torch.optim.SGD(model.parameters(), **settings),
         seed=list(SETTINGS).index(setting),
+        mistakes={sentence: sgd_mistake(name, **settings) for name, sentence in SGD_MISTAKES.items()},
     )
 
 

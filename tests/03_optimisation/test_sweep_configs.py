@@ -1,3 +1,4 @@
+import itertools
 import json
 
 import numpy as np
@@ -5,7 +6,7 @@ import pytest
 from scipy import stats
 from sklearn.model_selection import ParameterGrid
 
-from arena_cli.testing import load_exercise
+from arena_cli.testing import load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -71,3 +72,26 @@ def test_log_uniform_is_reproducible_from_the_generator():
     other = ex.log_uniform(1e-3, 1.0, 5, np.random.default_rng(8))
     assert np.array_equal(first, again), "the same seed must give the same draws: use only `rng`"
     assert not np.array_equal(first, other), "different seeds gave the same draws: use `rng`"
+
+
+def test_common_mistakes_are_named():
+    space = {"lr": [0.1, 0.01], "width": [8, 16], "act": ["relu", "gelu"]}
+    got = ex.grid_configs(space)
+    wanted = [dict(zip(space, values)) for values in itertools.product(*space.values())]
+    if got != wanted:
+        if got == [dict(zip(space, values)) for values in zip(*space.values())]:
+            raise mistake("the value lists were zipped; a grid takes every combination (itertools.product)")
+        by_sorted_keys = [dict(zip(sorted(space), values)) for values in itertools.product(*(space[k] for k in sorted(space)))]
+        if got == by_sorted_keys:
+            raise mistake("the keys were sorted; loop over them in the order the dict gives them (the last changes fastest)")
+        raise AssertionError(f"grid_configs({space}): expected {wanted}, got {got}")
+    low, high = 1e-4, 1e-1
+    draws = ex.log_uniform(low, high, 50, np.random.default_rng(3))
+    for sentence, values in {
+        "the draws are uniform between low and high; draw the exponent uniformly in [log(low), log(high)] instead":
+            np.random.default_rng(3).uniform(low, high, size=50),
+        "the exponent was drawn with log10 but raised with exp; use one base (np.log and np.exp)":
+            np.exp(np.random.default_rng(3).uniform(np.log10(low), np.log10(high), size=50)),
+    }.items():
+        if np.allclose(draws, values):
+            raise mistake(sentence)

@@ -13,6 +13,7 @@ CONFIGS = [
     {"lr": 0.1, "hidden": 16, "steps": 8, "seed": 3},
 ]
 METRICS = ("train_loss", "val_loss", "val_accuracy")
+PROJECT = "digits-sweep-check"  # not the default: the argument must reach wandb.init
 
 
 def key(config) -> str:
@@ -46,7 +47,7 @@ def sweep(tmp_path_factory):
         env.setenv("WANDB_CACHE_DIR", str(root / "cache"))
         env.setenv("WANDB_DATA_DIR", str(root / "data"))
         try:
-            results = ex.run_sweep([dict(c) for c in CONFIGS], log_dir)
+            results = ex.run_sweep([dict(c) for c in CONFIGS], log_dir, project=PROJECT)
         finally:
             wandb.teardown()  # stop wandb's background service now, not at interpreter exit
     return results, read_offline_runs(log_dir)
@@ -127,3 +128,9 @@ def test_best_run_picks_the_extreme_of_the_metric():
     assert ex.best_run(results, "val_accuracy", mode="max") is results[2], (
         "highest val_accuracy (mode='max') is the run with lr=0.001"
     )
+
+
+def test_runs_are_logged_in_the_given_project(sweep):
+    _, runs = sweep
+    projects = sorted({run.project for run in runs})
+    assert projects == [PROJECT], f"the runs were logged in project(s) {projects}; pass project=project to wandb.init"

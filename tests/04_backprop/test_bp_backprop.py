@@ -137,3 +137,28 @@ def test_gradients_accumulate_over_two_calls():
     tx.log().sum().backward()
     assert_grads_match([x], [tx], "two backprop calls (grads add up in .grad, as in torch)")
 
+
+
+def test_an_end_that_needs_no_gradient_is_an_error():
+    end = bp.Tensor([1.0, 2.0])  # requires_grad=False: there is nothing to differentiate
+    try:
+        ex.backprop(end)
+    except Exception:  # noqa: BLE001 - any clear error will do
+        return
+    raise AssertionError("backprop(end) with end.requires_grad False must raise an error (the docstring's rule)")
+
+
+def test_common_mistakes_are_named():
+    a = np.array([1.0, -2.0, 3.0])
+    x = bp.Tensor(a, requires_grad=True)
+    ex.backprop((x * x).sum())  # x is both parents of one node: its two shares must add up
+    assert_close(x.grad, 2 * a, name="gradient of sum(x * x)", mistakes={
+        "a parent's share was overwritten by the next one: x * x gives x two shares (one per use); add them up": a})
+    ex.backprop((x * 3.0).sum())  # a second backprop adds to .grad
+    assert_close(x.grad, 2 * a + 3.0, name="x.grad after a second backprop (gradients accumulate)", mistakes={
+        "a leaf's .grad was overwritten; backprop adds to it, so two calls accumulate (as in torch)": np.full(3, 3.0)})
+    w = bp.Tensor(a, requires_grad=True)
+    seed = np.array([0.5, -1.0, 2.0])
+    ex.backprop(w * 2.0, end_grad=seed)
+    assert_close(w.grad, 2 * seed, name="gradient with end_grad given", mistakes={
+        "end_grad was ignored (ones used); start the backward pass from end_grad when it is given": np.full(3, 2.0)})

@@ -4,7 +4,7 @@ import torch
 import torch.nn.functional as F
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -52,3 +52,17 @@ def test_large_logits_do_not_overflow():
 def test_very_negative_logits():
     logits = np.array([[-1000.0, -1001.0], [-2000.0, -2000.0]])
     check(logits, np.array([1, 0]), "logits around -1000")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    logits, targets = rng.normal(size=(4, 5)), np.array([4, 0, 2, 2])
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    picked = log_probs[np.arange(4), targets]
+    got = ex.cross_entropy(bp.Tensor(logits, requires_grad=True), targets)
+    shift = logits.max(-1)
+    assert_close(got.array, -picked.mean(), name="cross_entropy of 4 rows", mistakes={
+        "the losses were summed; average them over the batch": -picked.sum(),
+        "the sign is flipped: the loss is the *negative* mean log-probability": picked.mean(),
+        "the picked logit is unshifted while the normaliser is shifted; pick from the shifted logits":
+            lambda: (-picked - shift).mean()})

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -112,3 +112,21 @@ def test_inside_the_engine_on_a_diamond():
     ((th / tb + 2.0 / (th + tb)) * th).sum().backward()
     assert_close(a.grad, ta.grad, atol=1e-10, rtol=1e-8, name="gradient of a through neg, exp and divide")
     assert_close(b.grad, tb.grad, atol=1e-10, rtol=1e-8, name="gradient of b through neg, exp and divide")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    x, y, g = rng.normal(size=(2, 3)), rng.uniform(0.5, 2.0, size=(2, 3)), rng.normal(size=(2, 3))
+    before = (x.copy(), y.copy(), g.copy())
+    exp_out, div_out = np.exp(x), x / y
+    assert_close(ex.negative_back(g, -x, x), -g, name="negative_back", mistakes={
+        "the gradient passed through unchanged; d(-x)/dx = -1 flips its sign": g})
+    assert_close(ex.exp_back(g, exp_out, x), g * exp_out, name="exp_back", mistakes={
+        "you multiplied by x; the derivative of exp(x) is exp(x), which is `out`": lambda: g * x})
+    assert_close(ex.divide_back0(g, div_out, x, y), g / y, name="divide_back0", mistakes={
+        "you multiplied by y; d(x/y)/dx = 1/y": lambda: g * y})
+    assert_close(ex.divide_back1(g, div_out, x, y), -g * x / y**2, name="divide_back1", mistakes={
+        "the minus sign is missing: d(x/y)/dy = -x / y**2": lambda: g * x / y**2,
+        "you used `out` (= x/y) where x belongs: d(x/y)/dy = -x / y**2": lambda: -g * div_out / y**2})
+    for b, a, what in zip(before, (x, y, g), ("x", "y", "grad_out")):
+        assert_unchanged(b, a, name=what)

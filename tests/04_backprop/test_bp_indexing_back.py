@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -69,3 +69,29 @@ def test_inside_the_engine():
     tp = tx[torch.tensor(rows), torch.tensor(cols)]
     ((tp * tp).sum() + tx[1].sum()).backward()
     assert_close(x.grad, tx.grad, atol=1e-10, name="gradient of x through repeated indexing")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    x, index = rng.normal(size=(4, 3)), np.array([2, 0, 2, 3, 2])
+    g = rng.normal(size=(5, 3))
+    want = np.zeros((4, 3))
+    np.add.at(want, index, g)
+
+    def assigned():
+        grad = np.zeros((4, 3))
+        grad[index] = g
+        return grad
+
+    def ones():
+        grad = np.zeros((4, 3))
+        np.add.at(grad, index, np.ones_like(g))
+        return grad
+
+    before = g.copy()
+    got = ex.getitem_back(g, x[index], x, index)
+    assert_unchanged(before, g, name="grad_out")
+    assert_close(got, want, name="getitem_back with row 2 picked three times", mistakes={
+        "a repeated index got its gradient once: `grad[index] = ...` and `grad[index] += ...` do not add up "
+        "repeats; use np.add.at(grad, index, grad_out)": assigned,
+        "you added 1 at the picked positions; add grad_out": ones})

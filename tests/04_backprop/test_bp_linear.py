@@ -86,3 +86,18 @@ def test_initialisation_uses_the_given_generator():
     c = ex.Linear(4, 3, rng=np.random.default_rng(8))
     assert_close(a.weight.array, b.weight.array, atol=0, name="weights of two layers made with the same seed")
     assert not np.allclose(a.weight.array, c.weight.array), "layers made with different seeds should differ: draw from `rng`"
+
+
+def test_initialisation_draws_the_weight_then_the_bias():
+    layer = ex.Linear(4, 3, rng=np.random.default_rng(11))
+    rng = np.random.default_rng(11)
+    bound = 1 / np.sqrt(4)
+    weight = rng.uniform(-bound, bound, size=(3, 4))
+    bias = rng.uniform(-bound, bound, size=(3,))
+    other = np.random.default_rng(11)
+    bias_first = other.uniform(-bound, bound, size=(3,))
+    weight_second = other.uniform(-bound, bound, size=(3, 4))
+    assert_close(layer.weight.array, weight, atol=0, name="weight of Linear(4, 3, rng=default_rng(11))",
+                 mistakes={"the bias was drawn before the weight: draw the weight first, as torch does": weight_second})
+    assert_close(layer.bias.array, bias, atol=0, name="bias of Linear(4, 3, rng=default_rng(11))",
+                 mistakes={"the bias was drawn before the weight: draw the weight first, as torch does": bias_first})

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -36,3 +36,12 @@ def test_uses_the_input_not_the_output():
     grad_out = np.ones(3)
     got = ex.log_back(grad_out, np.log(x), x)
     assert_close(got, torch_log_grad(x, grad_out), atol=1e-12, name="log_back at x = [e, e^2, 0.3]")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    x, g = rng.uniform(0.5, 3.0, size=(2, 3)), rng.normal(size=(2, 3))
+    assert_close(ex.log_back(g, np.log(x), x), g / x, name="log_back", mistakes={
+        "you multiplied by x; the derivative of log(x) is 1/x": lambda: g * x,
+        "you divided by out = log(x); divide by x": lambda: g / np.log(x),
+        "grad_out was ignored: multiply 1/x by the incoming gradient": lambda: 1 / x})

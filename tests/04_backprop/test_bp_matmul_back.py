@@ -74,3 +74,18 @@ def test_inside_the_engine_with_a_reused_weight():
     ((th @ tw) * tx).sum().backward()
     assert_close(x.grad, tx.grad, atol=1e-10, name="gradient of x through x @ w @ w")
     assert_close(w.grad, tw.grad, atol=1e-10, name="gradient of w through x @ w @ w")
+
+
+def test_broadcast_gradients_are_summed_not_averaged():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(3, 2, 4)), rng.normal(size=(4, 5))  # y broadcast over the batch of 3
+    g = rng.normal(size=(3, 2, 5))
+    full1 = np.swapaxes(x, -1, -2) @ g  # [3, 4, 5]: one gradient of y per batch element
+    assert_close(ex.matmul_back1(g, x @ y, x, y), full1.sum(0), name="matmul_back1 with y broadcast over 3 matrices", mistakes={
+        "the gradient of the broadcast y was averaged over the batch; its copies' gradients add up (unbroadcast sums)":
+            lambda: full1.mean(0)})
+    x2, y2 = rng.normal(size=(2, 4)), rng.normal(size=(3, 4, 5))  # x broadcast
+    full0 = g @ np.swapaxes(y2, -1, -2)  # [3, 2, 4]
+    assert_close(ex.matmul_back0(g, x2 @ y2, x2, y2), full0.sum(0), name="matmul_back0 with x broadcast over 3 matrices", mistakes={
+        "the gradient of the broadcast x was averaged over the batch; its copies' gradients add up (unbroadcast sums)":
+            lambda: full0.mean(0)})

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -111,3 +111,17 @@ def test_inside_the_engine():
     (tm * torch.maximum(tm, ta * 2.0)).sum().backward()
     assert_close(a.grad, ta.grad, atol=1e-10, name="gradient of a through two maximums")
     assert_close(b.grad, tb.grad, atol=1e-10, name="gradient of b through two maximums")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = np.array([1.0, 2.0, 3.0, 2.0])
+    y = np.array([2.0, 2.0, 1.0, 5.0])  # a tie at index 1
+    g = np.array([1.0, 10.0, 100.0, 1000.0])
+    out = np.maximum(x, y)
+    assert_close(ex.maximum_back0(g, out, x, y), np.array([0.0, 5.0, 100.0, 0.0]), name="maximum_back0", mistakes={
+        "a tie gave x the whole gradient; at x == y each side gets half": np.array([0.0, 10.0, 100.0, 0.0]),
+        "a tie gave no gradient; at x == y each side gets half": np.array([0.0, 0.0, 100.0, 0.0])})
+    assert_close(ex.maximum_back1(g, out, x, y), np.array([1.0, 5.0, 0.0, 1000.0]), name="maximum_back1", mistakes={
+        "maximum_back1 used maximum_back0's mask (x > y); y gets the gradient where y > x": np.array([0.0, 5.0, 100.0, 0.0]),
+        "a tie gave y the whole gradient; at x == y each side gets half": np.array([1.0, 10.0, 0.0, 1000.0]),
+        "a tie gave no gradient; at x == y each side gets half": np.array([1.0, 0.0, 0.0, 1000.0])})

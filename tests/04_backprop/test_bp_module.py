@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import load_exercise
+from arena_cli.testing import load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -44,6 +44,14 @@ def names(module):
 
 def assert_same_names(ours, theirs, what):
     got, want = names(ours), names(theirs)
+    if got != want and (len(got) > len(set(got)) or len(got) > len({id(p) for _, p in ours.named_parameters()})):
+        raise mistake("a shared parameter was listed under every name; list each parameter once (compare by id)",
+                      f"{what}: got {got}, torch gives {want}")
+    if got != want and sorted(got) == sorted(want):
+        own = [i for i, n in enumerate(got) if "." not in n]
+        if own and any("." in n for n in got[: own[-1]]):
+            raise mistake("submodules' parameters came before the module's own; own parameters first, then each "
+                          "submodule's", f"{what}: got {got}, torch gives {want}")
     assert got == want, f"{what}: named_parameters() gave\n  {got}\nbut torch.nn.Module gives\n  {want}"
 
 
@@ -144,8 +152,44 @@ def test_reassignment_replaces_the_entry():
     module.b = None
     module.c = 5.0
     got = module.named_parameters()
+    if {"b", "c"} & {n for n, _ in got}:
+        raise mistake("a name given a non-parameter value (None, a number) stayed registered; remove it from both dicts",
+                      f"got {[n for n, _ in got]}")
     assert [n for n, _ in got] == ["a"], f"after reassigning b and c to non-parameters only 'a' is left; got {[n for n, _ in got]}"
     assert got[0][1] is new_a and module.a is new_a, "after `module.a = new_a`, both the attribute and the entry must be new_a"
+
+
+def test_reassignment_keeps_the_place_in_the_order():
+    def build(Module, Parameter, zeros):
+        class Leaf(Module):
+            def __init__(self):
+                super().__init__()
+                self.w = Parameter(zeros(2))
+
+        class Net(Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Parameter(zeros(1))
+                self.b = Parameter(zeros(1))
+                self.first = Leaf()
+                self.second = Leaf()
+                self.a = Parameter(zeros(3))  # a new Parameter under an existing name
+                self.first = Leaf()  # a new Module under an existing name
+
+        return Net()
+
+    ours, theirs = build(*OURS), build(*TORCH)
+    got, want = names(ours), names(theirs)
+    if got != want and got == ["b", "a", "second.w", "first.w"]:
+        raise mistake(
+            "a re-assigned name moved to the end of the order; assigning a new Parameter (or Module) "
+            "to a name that already holds one keeps its place, as in torch (dict[name] = value keeps the position)",
+            f"got {got}, torch gives {want}",
+        )
+    assert_same_names(ours, theirs, "parameters and modules re-assigned under their own names")
+    assert ours.a.array.shape == (3,) and names(ours).count("a") == 1
+    engine = build(bp.Module, bp.Parameter, OURS[2])  # the engine's own Module follows the same rule
+    assert [n for n, _ in engine.named_parameters()] == want, "arena_cli.course.backprop.Module disagrees with torch"
 
 
 def test_zero_grad_reaches_nested_parameters():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -67,3 +67,13 @@ def test_other_argument_is_a_python_number():
         atol=1e-12,
         name="multiply_back1 for 2.5 * x",
     )
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    x, y, g = rng.normal(size=(2, 3)), rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    assert_close(ex.multiply_back0(g, x * y, x, y), g * y, name="multiply_back0", mistakes={
+        "you multiplied by x; d(x*y)/dx = y": lambda: g * x,
+        "grad_out passed through without the other factor: multiply by y": g})
+    assert_close(ex.multiply_back1(g, x * y, x, y), g * x, name="multiply_back1", mistakes={
+        "you multiplied by y; d(x*y)/dy = x": lambda: g * y})

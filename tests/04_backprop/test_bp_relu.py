@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -55,3 +55,15 @@ def test_is_part_of_the_engine():
     assert_close(out.array, t_out, atol=1e-12, name="relu(x @ w) + relu(x) @ w")
     assert_close(x.grad, tx.grad, atol=1e-10, name="gradient of x through your relu")
     assert_close(w.grad, tw.grad, atol=1e-10, name="gradient of w through your relu")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    x = np.array([[-1.5, 0.0, 2.0], [3.0, -0.5, 0.0]])
+    g = np.array([[1.0, 2.0, -3.0], [-4.0, 5.0, 6.0]])
+    before = x.copy()
+    out = ex.relu_forward(x)
+    assert_unchanged(before, x, name="x")
+    assert_close(out, np.maximum(x, 0.0), name="relu_forward", mistakes={"this is |x|; ReLU replaces negatives by 0": np.abs(x)})
+    assert_close(ex.relu_back(g, np.maximum(x, 0.0), x), g * (x > 0), name="relu_back (x == 0 gets gradient 0)", mistakes={
+        "x == 0 got gradient 1 (x >= 0); like torch, the gradient at 0 is 0 (mask x > 0)": g * (x >= 0),
+        "the mask came from grad_out; it comes from the input: grad_out * (x > 0)": g * (g > 0)})

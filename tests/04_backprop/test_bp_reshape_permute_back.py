@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -31,11 +31,18 @@ def test_reshape_back(shape, new_shape):
     out = np.reshape(x, new_shape)
     grad_out = rng.normal(size=out.shape)
     want = torch_grad(lambda t: t.reshape(new_shape), x, grad_out)
+    before = grad_out.copy()
+    got = ex.reshape_back(grad_out, out, x, new_shape)
+    assert_unchanged(before, grad_out, name="grad_out")
     assert_close(
-        ex.reshape_back(grad_out, out, x, new_shape),
+        got,
         want,
         atol=0,
         name=f"reshape_back {shape} -> {new_shape}",
+        mistakes={
+            "you reshaped in column-major (Fortran) order; reshape keeps numpy's row-major order, "
+            "so reshape back the same way": lambda: np.reshape(grad_out, x.shape, order="F"),
+        },
     )
 
 
@@ -48,6 +55,9 @@ PERMUTES = {
     "swap_outer": ((2, 3, 4), (2, 1, 0)),
     "four_axes": ((2, 3, 4, 5), (3, 0, 2, 1)),
     "four_axes_hypercube": ((2, 2, 2, 2), (1, 3, 0, 2)),
+    "negative_dims": ((2, 3, 4), (-1, 0, 1)),
+    "negative_dims_on_a_cube": ((3, 3, 3), (-2, -1, 0)),
+    "mixed_signs_four_axes": ((2, 3, 4, 5), (-1, 0, -2, 1)),
 }
 
 
@@ -58,11 +68,20 @@ def test_permute_back(shape, dims):
     out = np.transpose(x, dims)
     grad_out = rng.normal(size=out.shape)
     want = torch_grad(lambda t: t.permute(*dims), x, grad_out)
+    before = grad_out.copy()
+    got = ex.permute_back(grad_out, out, x, dims)
+    assert_unchanged(before, grad_out, name="grad_out")
     assert_close(
-        ex.permute_back(grad_out, out, x, dims),
+        got,
         want,
         atol=0,
         name=f"permute_back {shape} by {dims}",
+        mistakes={
+            "you permuted grad_out by `dims` itself; undoing a permutation needs its inverse, "
+            "np.argsort(dims)": lambda: np.transpose(grad_out, dims),
+            "np.argsort of negative dims is not the inverse permutation; make each dim "
+            "non-negative first (d % x.ndim)": lambda: np.transpose(grad_out, np.argsort(dims)),
+        },
     )
 
 

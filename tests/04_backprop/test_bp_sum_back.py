@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -64,3 +64,16 @@ def test_inside_the_engine():
     tx = torch.tensor(x_np, requires_grad=True)
     (tx.sum(dim=2) * tx.sum(dim=0) + tx.sum(dim=(0, 1), keepdim=True)).sum().backward()
     assert_close(x.grad, tx.grad, atol=1e-10, name="gradient of x through several sums")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 3, 4))
+    g = rng.normal(size=(2, 4))
+    want = np.broadcast_to(g[:, None, :], x.shape)
+    got = ex.sum_back(g, x.sum(1), x, dim=1)
+    assert_close(got, want, name="sum_back over dim 1", mistakes={
+        "you divided by the number of summed elements (that is mean's backward); sum passes grad_out unchanged":
+            lambda: want / 3})
+    if isinstance(got, np.ndarray) and not got.flags.writeable:
+        raise mistake("the result is np.broadcast_to's read-only view; return a copy (.copy()) so it can be added to")

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from arena_cli.testing import load_exercise
+from arena_cli.testing import load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -130,3 +130,16 @@ def test_random_dags(seed):
     graph[n - 1] = sorted(set(graph[n - 1]) | {n - 2, n - 3, n // 2})
     children = graph.__getitem__
     assert_topological(ex.topological_sort(n - 1, children), n - 1, children, f"random DAG (seed {seed})")
+
+
+def test_common_mistakes_are_named():
+    # a diamond: top -> (left, right) -> bottom
+    top, left, right, bottom = Node("top"), Node("left"), Node("right"), Node("bottom")
+    top.children, left.children, right.children = [left, right], [bottom], [bottom]
+    order = ex.topological_sort(top, lambda n: n.children)
+    if isinstance(order, list) and order:
+        if len(order) > len(set(map(id, order))):
+            raise mistake("a node reached along two paths was listed twice: keep a `seen` set", f"got {order}")
+        if order[0] is top and len(order) == 4:
+            raise mistake("the start node came first; every node must come *after* its children (append a node "
+                          "once all its children are done), so the start comes last", f"got {order}")

@@ -4,7 +4,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -103,3 +103,77 @@ def test_trains_an_mlp_on_digits():
     losses = [ex.train_epoch(model, x_train, y_train, lr=0.1, batch_size=32, rng=rng) for _ in range(20)]
     acc = ex.accuracy(model, x_test, y_test)
     assert acc >= 0.9, f"test accuracy after 20 epochs is {acc:.3f}, expected at least 0.9 (epoch losses: {np.round(losses, 3)})"
+
+
+def reference_epochs(model, x, y, lr, batch_size, seed, epochs, variant="reference"):
+    """The reference loop in torch on a copy of `model`: each epoch a permutation from one
+    np.random.default_rng(seed), consecutive batches (the last one smaller), SGD; returns the
+    epoch losses (mean of batch losses) and the final weights. Other variants are mistakes."""
+    twin = torch_twin(model)
+    optimiser = torch.optim.SGD(twin.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    epoch_losses = []
+    for _ in range(epochs):
+        if variant == "unshuffled":
+            order = np.arange(len(x))
+        elif variant == "fresh_rng":
+            order = np.random.default_rng(0).permutation(len(x))
+        else:
+            order = rng.permutation(len(x))
+        losses, sizes = [], []
+        for start in range(0, len(x), batch_size):
+            batch = order[start : start + batch_size]
+            if variant == "drop_last" and len(batch) < batch_size:
+                continue
+            optimiser.zero_grad()
+            loss = F.cross_entropy(twin(torch.tensor(x[batch])), torch.tensor(y[batch]))
+            loss.backward()
+            optimiser.step()
+            losses.append(loss.item())
+            sizes.append(len(batch))
+        per_example = float(np.dot(losses, sizes) / sum(sizes))
+        epoch_losses.append(per_example if variant == "per_example" else float(np.mean(losses)))
+    return np.array(epoch_losses), [p.detach().numpy() for p in twin.parameters()]
+
+
+EPOCH_MISTAKES = {
+    "unshuffled": "the examples were not shuffled: take the order from rng.permutation(len(x)) every epoch",
+    "fresh_rng": "a new generator was made inside train_epoch: draw the permutation from the `rng` argument, "
+    "so each epoch gets a new order",
+    "drop_last": "the last, smaller batch was skipped: every example is used once per epoch",
+    "per_example": "the returned loss is the mean over examples; return the mean of the batches' losses",
+}
+
+
+def test_epochs_follow_a_reference_twin():
+    # 26 examples in batches of 8: a last batch of 2; three epochs from one seeded rng
+    model, x, y = small_problem(6, n=26)
+    start = torch_twin(model)
+    args = dict(lr=0.3, batch_size=8, seed=7, epochs=3)
+    want_losses, want_params = reference_epochs(model, x, y, **args)
+    rng = np.random.default_rng(args["seed"])
+    got = np.array([ex.train_epoch(model, x, y, lr=args["lr"], batch_size=args["batch_size"], rng=rng) for _ in range(args["epochs"])])
+
+    def variant(name):
+        fresh = bp.mlp((5, 7, 3), rng=np.random.default_rng(0))
+        for p, q in zip(fresh.parameters(), start.parameters()):
+            p.array = q.detach().numpy().copy()
+        return reference_epochs(fresh, x, y, variant=name, **args)[0]
+
+    assert_close(
+        got, want_losses, atol=1e-9, name="loss returned by each of 3 epochs (26 examples, batches of 8)",
+        mistakes={sentence: (lambda name=name: variant(name)) for name, sentence in EPOCH_MISTAKES.items()},
+    )
+    for (name, ours), theirs in zip(model.named_parameters(), want_params):
+        assert_close(ours.array, theirs, atol=1e-9, name=f"{name} after 3 epochs")
+
+
+def test_accuracy_runs_without_a_graph():
+    model, x, y = small_problem(8, n=10)
+    modes = []
+    forward = model.forward
+    model.forward = lambda inputs: (modes.append(bp.is_grad_enabled()), forward(inputs))[1]
+    ex.accuracy(model, x, y)
+    assert modes, "accuracy never called the model"
+    if any(modes):
+        raise mistake("accuracy ran the model with gradients on: wrap the forward pass in `with no_grad():`")

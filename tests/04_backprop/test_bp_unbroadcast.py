@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -85,3 +85,10 @@ def test_matches_what_numpy_broadcasting_implies():
     got = ex.unbroadcast(x * g, (3, 1))
     expected = (x * g).sum(axis=(0, 2)).reshape(3, 1)
     assert_close(got, expected, atol=1e-12, name="unbroadcast(x * g, (3, 1))")
+
+
+def test_common_mistakes_on_a_fixed_input():
+    grad = np.random.default_rng(5).normal(size=(5, 2, 3))
+    assert_close(ex.unbroadcast(grad, (1, 3)), grad.sum(0).sum(0, keepdims=True), name="unbroadcast [5, 2, 3] -> (1, 3)", mistakes={
+        "you averaged over the broadcast axes; broadcasting copies a value, so its gradients add up (sum)":
+            lambda: grad.mean(0).mean(0, keepdims=True)})

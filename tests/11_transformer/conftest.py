@@ -46,3 +46,30 @@ def _assert_frequencies(samples: torch.Tensor, probs: torch.Tensor, what: str) -
 @pytest.fixture
 def assert_frequencies():
     return _assert_frequencies
+
+
+def _assert_gradient_reaches_every_parameter(module: torch.nn.Module, output: torch.Tensor) -> None:
+    """Backpropagate a random projection of `output` and require a non-zero gradient on every
+    parameter of `module` (a `.data`, `.detach()` or `torch.no_grad()` in the forward cuts it)."""
+    from arena_cli.testing import mistake
+
+    module.zero_grad(set_to_none=True)
+    if not output.requires_grad:
+        raise mistake(
+            "no gradient reaches any parameter: the output must be computed from them with differentiable "
+            "operations (no `.data`, `.detach()`, `torch.no_grad()` or a copy into a new tensor)"
+        )
+    weights = torch.randn(output.shape, generator=torch.Generator().manual_seed(0))
+    (output * weights).sum().backward()
+    for name, param in module.named_parameters():
+        if param.grad is None or not bool(param.grad.abs().sum() > 0):
+            raise mistake(
+                f"no gradient reaches the parameter `{name}`: the output must be computed from it with "
+                "differentiable operations (no `.data`, `.detach()`, `torch.no_grad()` or a copy into a new tensor)"
+            )
+    module.zero_grad(set_to_none=True)
+
+
+@pytest.fixture
+def assert_gradient_reaches_every_parameter():
+    return _assert_gradient_reaches_every_parameter

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from arena_cli.course.transformer import Config, load_tl_weights, tl_model
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -34,23 +34,43 @@ def test_worked_example():
     pattern = torch.tensor([[[[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.25, 0.25]]]])
     v = torch.tensor([4.0, 8.0, 0.0]).reshape(1, 3, 1, 1)
     z = attn.mix_values(pattern, v)
-    assert_close(z, torch.tensor([4.0, 6.0, 4.0]).reshape(1, 3, 1, 1), name="z of the worked example")
+    assert_close(z, torch.tensor([4.0, 6.0, 4.0]).reshape(1, 3, 1, 1), name="z of the worked example", mistakes={
+        "the pattern is used transposed (summing over queries): z[i] = sum over keys j of pattern[i, j] * v[j]":
+            torch.einsum("bhqk,bqhe->bkhe", pattern, v),
+    })
 
 
 @pytest.mark.parametrize("cfg_name", CONFIGS)
 def test_z_matches_transformer_lens(cfg_name):
     attn, cache = run_both(cfg_name, seq_len=6)
-    z = attn.mix_values(cache["blocks.0.attn.hook_pattern"], cache["blocks.0.attn.hook_v"])
+    pattern, v = cache["blocks.0.attn.hook_pattern"], cache["blocks.0.attn.hook_v"]
+    before = (pattern.clone(), v.clone())
+    z = attn.mix_values(pattern, v)
+    assert_unchanged(before[0], pattern, name="pattern")
+    assert_unchanged(before[1], v, name="v")
     assert_close(z, cache["blocks.0.attn.hook_z"], atol=1e-5, rtol=1e-4,
-                 name="z [batch, pos, n_heads, d_head] vs TransformerLens's hook_z")
+                 name="z [batch, pos, n_heads, d_head] vs TransformerLens's hook_z", mistakes={
+        "the pattern is used transposed (summing over queries): z[i] = sum over keys j of pattern[i, j] * v[j]":
+            lambda: torch.einsum("bhqk,bqhe->bkhe", pattern, v),
+    })
 
 
 @pytest.mark.parametrize("cfg_name", CONFIGS)
 def test_project_out_matches_transformer_lens(cfg_name):
     attn, cache = run_both(cfg_name, seq_len=6)
-    out = attn.project_out(cache["blocks.0.attn.hook_z"])
+    z = cache["blocks.0.attn.hook_z"]
+    before = z.clone()
+    with torch.no_grad():
+        out = attn.project_out(z)
+        per_head = torch.einsum("bphe,hed->bphd", z, attn.W_O)
+        b_O = attn.b_O.clone()
+    assert_unchanged(before, z, name="z")
     assert_close(out, cache["blocks.0.hook_attn_out"], atol=1e-5, rtol=1e-4,
-                 name="project_out(z) vs TransformerLens's hook_attn_out")
+                 name="project_out(z) vs TransformerLens's hook_attn_out", mistakes={
+        "the bias b_O is missing: out = sum over heads of z[h] @ W_O[h], plus b_O": lambda: per_head.sum(2),
+        "the heads are averaged; their outputs add up (sum over heads)": lambda: per_head.mean(2) + b_O,
+        "b_O is added once per head; it is added once, after the sum over heads": lambda: (per_head + b_O).sum(2),
+    })
 
 
 @pytest.mark.parametrize("cfg_name", CONFIGS)
@@ -71,3 +91,12 @@ def test_earlier_positions_ignore_later_ones():
     x_changed = x.clone()
     x_changed[0, -1] = torch.randn(32)
     assert_close(attn(x_changed)[0, :-1], attn(x)[0, :-1], atol=1e-6, name="outputs at positions 0..6 after changing position 7")
+
+
+def test_gradient_reaches_every_weight(assert_gradient_reaches_every_parameter):
+    torch.manual_seed(2)
+    attn = ex.Attention(CONFIGS["3_heads_of_16"])
+    with torch.no_grad():
+        for p in attn.parameters():
+            p.copy_(torch.randn_like(p) * 0.3)
+    assert_gradient_reaches_every_parameter(attn, attn(torch.randn(2, 5, 40)))

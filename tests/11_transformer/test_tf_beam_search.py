@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from arena_cli.course.transformer import Config, tl_model
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -39,14 +39,48 @@ def brute_force():
     return sequences[order], scores[order]
 
 
+def step_mistakes(beams, scores, log_probs, width):
+    """(beams, scores) of the usual wrong beam steps."""
+    n_beams, vocab = log_probs.shape
+
+    def extend(flat_scores, beam_index, token, new_scores):
+        return torch.cat([beams[beam_index], token[:, None]], dim=1), new_scores
+
+    def own_best():
+        top = (scores[:, None] + log_probs).topk(min(max(1, width // n_beams), vocab), dim=-1)
+        order = top.values.flatten().argsort(descending=True)[:width]
+        return extend(None, order // top.values.shape[1], top.indices.flatten()[order], top.values.flatten()[order])
+
+    def flat(candidates, decode, reported=None):
+        best_scores, best = candidates.flatten().topk(min(width, candidates.numel()))
+        beam_index, token = decode(best)
+        return extend(None, beam_index, token, best_scores if reported is None else reported(beam_index, best_scores))
+
+    total = scores[:, None] + log_probs
+    return {
+        "each beam was extended by its own best tokens; rank all n_beams * d_vocab candidates together": own_best,
+        "the beams' scores are not added: a candidate's score is scores[i] + log_probs[i, t]":
+            lambda: flat(log_probs, lambda b: (b // vocab, b % vocab), lambda i, s: scores[i] + s),
+        "the flat index was decoded with n_beams; beam = index // d_vocab, token = index % d_vocab":
+            lambda: flat(total, lambda b: (b % n_beams, b // n_beams)),
+    }
+
+
+def assert_step(got, expected_beams, expected_scores, mistakes, what):
+    sentences = {s: (lambda v=v: v()[0]) for s, v in mistakes.items()}
+    assert_close(got[0], expected_beams, name=f"beams {what}", mistakes=sentences)
+    assert_close(got[1], expected_scores, atol=1e-6, name=f"scores {what}",
+                 mistakes={s: (lambda v=v: v()[1]) for s, v in mistakes.items()})
+
+
 def test_worked_example():
     beams, scores = ex.beam_step(torch.tensor([[5]]), torch.zeros(1), torch.tensor([[-0.6, -0.9, -2.3]]), 2)
     assert_close(beams, torch.tensor([[5, 0], [5, 1]]), name="beams after the first step")
     assert_close(scores, torch.tensor([-0.6, -0.9]), atol=1e-6, name="scores after the first step")
     log_probs = torch.tensor([[-1.6, -1.6, -0.7], [-3.0, -0.1, -3.0]])
-    beams, scores = ex.beam_step(beams, scores, log_probs, 2)
-    assert_close(beams, torch.tensor([[5, 1, 1], [5, 0, 2]]), name="beams after the second step")
-    assert_close(scores, torch.tensor([-1.0, -1.3]), atol=1e-6, name="scores after the second step")
+    mistakes = step_mistakes(beams, scores, log_probs, 2)
+    got = ex.beam_step(beams, scores, log_probs, 2)
+    assert_step(got, torch.tensor([[5, 1, 1], [5, 0, 2]]), torch.tensor([-1.0, -1.3]), mistakes, "after the second step")
 
 
 @pytest.mark.parametrize("n_beams,vocab,width", [(1, 5, 3), (3, 4, 5), (4, 6, 24), (2, 3, 10)],
@@ -62,17 +96,30 @@ def test_beam_step_keeps_the_best_candidates(n_beams, vocab, width):
     kept = candidates[: min(width, len(candidates))]
     expected_beams = torch.stack([torch.cat([beams[i], torch.tensor([t])]) for _, i, t in kept])
     expected_scores = torch.stack([s for s, _, _ in kept])
-    got_beams, got_scores = ex.beam_step(beams, scores, log_probs, width)
-    assert_close(got_beams, expected_beams, name=f"beams kept out of {n_beams * vocab} candidates (best first)")
-    assert_close(got_scores, expected_scores, atol=1e-6, name="their scores")
+    before = (beams.clone(), scores.clone(), log_probs.clone())
+    got = ex.beam_step(beams, scores, log_probs, width)
+    for name, b, a in zip(["beams", "scores", "log_probs"], before, (beams, scores, log_probs)):
+        assert_unchanged(b, a, name=name)
+    assert_step(got, expected_beams, expected_scores, step_mistakes(beams, scores, log_probs, width),
+                f"kept out of {n_beams * vocab} candidates (best first)")
 
 
 def test_wide_beam_finds_the_exact_top_continuations():
     # width 4 ** 3 keeps every prefix until the last step, so the result is the exact top 64
     sequences, scores = brute_force()
+    before = PROMPT.clone()
     beams, beam_scores = ex.beam_search(tiny_lm(), PROMPT, NEW, width=64)
-    assert_close(beam_scores, scores[:64], atol=1e-5, rtol=1e-5, name="scores of the 64 best continuations (vs brute force)")
+    assert_unchanged(before, PROMPT, name="prompt")
+    assert_close(beam_scores, scores[:64], atol=1e-5, rtol=1e-5, name="scores of the 64 best continuations (vs brute force)",
+                 mistakes={"the scores add raw logits; add log-probabilities (log_softmax of the logits)": lambda: raw_logit_scores(beams)})
     assert_close(beams, sequences[:64], name="the 64 best continuations (vs brute force over all 256)")
+
+
+def raw_logit_scores(beams):
+    with torch.no_grad():
+        logits = tiny_lm()(beams)
+    n = len(PROMPT)
+    return logits[:, n - 1 : -1].gather(-1, beams[:, n:, None])[..., 0].sum(-1)
 
 
 def test_width_one_is_greedy_decoding():

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from arena_cli.course.transformer import Config, load_tl_weights, tl_model
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -25,9 +25,43 @@ def oracle(seq_len: int):
 def test_matches_transformer_lens(layer, seq_len):
     bridge, cache = oracle(seq_len)
     block = load_tl_weights(ex.TransformerBlock(CFG), bridge.blocks[layer])
-    out = block(cache[f"blocks.{layer}.hook_resid_pre"])
+    x = cache[f"blocks.{layer}.hook_resid_pre"]
+    before = x.clone()
+    with torch.no_grad():
+        out = block(x)
+    assert_unchanged(before, x, name="resid_pre")
     assert_close(out, cache[f"blocks.{layer}.hook_resid_post"], atol=1e-5, rtol=1e-4,
-                 name=f"block output vs TransformerLens's blocks.{layer}.hook_resid_post")
+                 name=f"block output vs TransformerLens's blocks.{layer}.hook_resid_post", mistakes=block_mistakes(block, x))
+
+
+def block_mistakes(block, x):
+    """What the usual wrong blocks return (computed with the reference sublayers of `block`)."""
+    ln1, attn, ln2, mlp = block.ln1, block.attn, block.ln2, block.mlp
+
+    def run(f):
+        with torch.no_grad():
+            return f()
+
+    return {
+        "this is the post-LayerNorm block (ln(x + sublayer(x))); GPT-2 normalises the sublayer's input: x + sublayer(ln(x))":
+            lambda: run(lambda: (lambda mid: ln2(mid + mlp(mid)))(ln1(x + attn(x)))),
+        "ln1 is used in front of the MLP too; each sublayer has its own LayerNorm (ln2 before the MLP)":
+            lambda: run(lambda: (lambda mid: mid + mlp(ln1(mid)))(x + attn(ln1(x)))),
+        "the MLP reads resid_pre instead of resid_mid (attention and MLP in parallel); it reads the stream after attention":
+            lambda: run(lambda: x + attn(ln1(x)) + mlp(ln2(x))),
+        "the MLP's residual connection is missing: return resid_mid + mlp(ln2(resid_mid))":
+            lambda: run(lambda: mlp(ln2(x + attn(ln1(x))))),
+        "the attention's residual connection is missing: resid_mid = resid_pre + attn(ln1(resid_pre))":
+            lambda: run(lambda: (lambda mid: mid + mlp(ln2(mid)))(attn(ln1(x)))),
+        "the sublayers run in the wrong order: attention first, then the MLP":
+            lambda: run(lambda: (lambda mid: mid + attn(ln1(mid)))(x + mlp(ln2(x)))),
+    }
+
+
+def test_gradient_reaches_every_weight(assert_gradient_reaches_every_parameter):
+    bridge, _ = oracle(1)
+    block = load_tl_weights(ex.TransformerBlock(CFG), bridge.blocks[1])
+    assert_gradient_reaches_every_parameter(block, block(torch.randn(2, 4, CFG.d_model)))
 
 
 def test_zero_sublayers_give_the_identity():
@@ -49,4 +83,5 @@ def test_residual_stream_is_not_normalised():
     x = 50 * torch.randn(1, 4, CFG.d_model)
     with torch.no_grad():
         (expected,) = bridge.blocks[0](x)  # TransformerLens's block returns a 1-tuple
-    assert_close(block(x), expected, atol=1e-4, rtol=1e-4, name="block output on a large input")
+        got = block(x)
+    assert_close(got, expected, atol=1e-4, rtol=1e-4, name="block output on a large input", mistakes=block_mistakes(block, x))

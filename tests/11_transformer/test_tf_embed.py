@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from arena_cli.course.transformer import Config, load_tl_weights, tl_model
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, forbidder, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -23,7 +23,16 @@ def test_matches_torch_embedding(shape):
     torch.manual_seed(shape[1])
     embed = ex.Embed(CFG)
     tokens = torch.randint(0, CFG.d_vocab, shape)
-    assert_close(embed(tokens), F.embedding(tokens, embed.W_E), name=f"Embed of tokens of shape {shape}")
+    before = tokens.clone()
+    got = embed(tokens)
+    assert_unchanged(before, tokens, name="tokens")
+    W_E = embed.W_E.detach()
+    assert_close(got, F.embedding(tokens, embed.W_E), name=f"Embed of tokens of shape {shape}", mistakes={
+        "every sequence got the embeddings of the first sequence's tokens: index W_E with the whole [batch, pos] tensor":
+            lambda: W_E[tokens[0]].expand(shape[0], -1, -1),
+        "the ids are shifted by one (W_E[tokens - 1] or + 1): row t of W_E is the embedding of token t":
+            lambda: W_E[(tokens - 1) % CFG.d_vocab],
+    })
 
 
 def test_uses_the_last_token_ids_too():
@@ -42,3 +51,18 @@ def test_matches_transformer_lens():
     with torch.no_grad():
         _, cache = bridge.run_with_cache(tokens)
     assert_close(embed(tokens), cache["hook_embed"], name="your Embed vs TransformerLens's hook_embed")
+
+
+def test_follows_the_rules(monkeypatch):
+    torch.manual_seed(3)
+    embed = ex.Embed(CFG)
+    tokens = torch.randint(0, CFG.d_vocab, (2, 5))
+    expected = F.embedding(tokens, embed.W_E)
+    forbidder(monkeypatch)("torch.nn.functional.embedding", "torch.embedding", "torch.nn.Embedding")
+    assert_close(embed(tokens), expected, name="Embed output by indexing W_E")
+
+
+def test_gradient_reaches_W_E(assert_gradient_reaches_every_parameter):
+    torch.manual_seed(4)
+    embed = ex.Embed(CFG)
+    assert_gradient_reaches_every_parameter(embed, embed(torch.randint(0, CFG.d_vocab, (2, 6))))

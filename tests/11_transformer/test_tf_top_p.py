@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from arena_cli.course.transformer import sample_from_logits
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -14,6 +14,33 @@ PROBS = torch.tensor([0.30, 0.05, 0.50, 0.15])
 
 def kept(filtered: torch.Tensor) -> torch.Tensor:
     return ~torch.isneginf(filtered)
+
+
+def top_p_mistakes(logits, p):
+    """The logits the usual wrong nucleus filters return."""
+    inf = float("-inf")
+
+    def unsort(drop_sorted, order):
+        return logits.masked_fill(drop_sorted.scatter(-1, order, drop_sorted), inf)
+
+    sorted_logits, order = logits.sort(dim=-1, descending=True)
+    probs = sorted_logits.softmax(-1)
+    cumulative = probs.cumsum(-1)
+    up_sorted, up_order = logits.sort(dim=-1)
+    return {
+        "the boundary token is dropped (cumulative >= p); the token at which the total first reaches p is kept":
+            lambda: unsort(cumulative >= p, order),
+        "the boundary token is dropped (cumulative > p); the token at which the total first reaches p is kept":
+            lambda: unsort(cumulative > p, order),
+        "a token is kept while the mass before it is <= p (`>` where `>=` is meant): a total equal to p already reaches p":
+            lambda: unsort((cumulative - probs) > p, order),
+        "the decision, made in sorted order, was applied to the unsorted logits: scatter it back with the sort order":
+            lambda: logits.masked_fill((cumulative - probs) >= p, inf),
+        "the tokens are sorted from least to most likely; sort descending":
+            lambda: unsort((up_sorted.softmax(-1).cumsum(-1) - up_sorted.softmax(-1)) >= p, up_order),
+        "the dropped logits are set to 0; set them to -inf": lambda: logits.masked_fill(
+            ((cumulative - probs) >= p).scatter(-1, order, (cumulative - probs) >= p), 0.0),
+    }
 
 
 def nucleus(probs: np.ndarray, p: float) -> np.ndarray:
@@ -48,6 +75,8 @@ def nucleus(probs: np.ndarray, p: float) -> np.ndarray:
 def test_cuts_at_the_boundary_token(p, expected_kept):
     logits = PROBS.log()[None]
     filtered = ex.top_p_filter(logits, p)
+    assert_close(filtered, logits.masked_fill(~torch.tensor([expected_kept]), float("-inf")),
+                 name=f"top-p logits at p={p} for probabilities {PROBS.tolist()}", mistakes=top_p_mistakes(logits, p))
     assert_close(kept(filtered), torch.tensor([expected_kept]),
                  name=f"tokens kept at p={p} for probabilities {PROBS.tolist()} (kept = not -inf)")
     assert_close(filtered[kept(filtered)], logits[kept(filtered)], name="the kept logits (unchanged)")
@@ -59,6 +88,11 @@ def test_a_total_exactly_equal_to_p_reaches_it(p, n_kept):
     # so the total lands exactly on p. "Reaches" means >=: the token that makes the total equal p is
     # the last one kept. (Which of the tied tokens are kept does not matter, only how many.)
     filtered = ex.top_p_filter(torch.zeros(1, 8), p)
+    mistakes = top_p_mistakes(torch.zeros(1, 8), p)
+    n_got = int(kept(filtered).sum())
+    for sentence, variant in mistakes.items():
+        if n_got != 2 * n_kept and int(kept(variant()).sum()) == n_got:
+            raise mistake(sentence, f"with 8 equally likely tokens and p={p}, {2 * n_kept} tokens should be kept; {n_got} were")
     assert int(kept(filtered).sum()) == 2 * n_kept, (
         f"with 8 equally likely tokens and p={p}, exactly {2 * n_kept} tokens reach a total of {p}; "
         f"{int(kept(filtered).sum())} were kept"
@@ -71,13 +105,15 @@ def test_matches_the_definition_on_random_rows(p):
     logits = 2 * torch.randn(64, 20, generator=generator)
     original = logits.clone()
     filtered = ex.top_p_filter(logits, p)
+    assert_unchanged(original, logits, name="logits")
     probs = original.double().softmax(-1).numpy()
     # skip rows whose running total lands within 1e-4 of p, where float rounding could go either way
     sorted_cum = np.cumsum(-np.sort(-probs, axis=-1), axis=-1)
     clear = np.abs(sorted_cum - p).min(axis=-1) > 1e-4
     expected = torch.tensor(np.stack([nucleus(row, p) for row in probs]))
     rows = torch.tensor(clear)
-    assert_close(kept(filtered)[rows], expected[rows], name=f"tokens kept at p={p} on random rows")
+    assert_close(kept(filtered)[rows], expected[rows], name=f"tokens kept at p={p} on random rows",
+                 mistakes={sentence: (lambda v=v: kept(v())[rows]) for sentence, v in top_p_mistakes(original, p).items()})
     assert_close(logits, original, name="the logits passed in (must not be modified in place)")
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from arena_cli.course.transformer import Config, load_tl_weights, tl_model
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 
 ex = load_exercise(__file__)
 
@@ -27,9 +27,40 @@ def test_logits_match_transformer_lens(cfg_name, shape):
     model = load_tl_weights(ex.Transformer(cfg), bridge)
     torch.manual_seed(shape[1])
     tokens = torch.randint(0, cfg.d_vocab, shape)
+    before = tokens.clone()
     with torch.no_grad():
-        assert_close(model(tokens), bridge(tokens), atol=1e-4, rtol=1e-4,
-                     name=f"your logits vs TransformerLens's, {cfg.n_layers} layer(s), tokens of shape {shape}")
+        got = model(tokens)
+        expected = bridge(tokens)
+    assert_unchanged(before, tokens, name="tokens")
+    assert_close(got, expected, atol=1e-4, rtol=1e-4,
+                 name=f"your logits vs TransformerLens's, {cfg.n_layers} layer(s), tokens of shape {shape}",
+                 mistakes=model_mistakes(model, tokens))
+
+
+def model_mistakes(model, tokens):
+    def run(blocks, *, pos=True, ln=True):
+        with torch.no_grad():
+            residual = model.embed(tokens) + (model.pos_embed(tokens) if pos else 0)
+            for block in blocks:
+                residual = block(residual)
+            return model.unembed(model.ln_final(residual) if ln else residual)
+
+    blocks = list(model.blocks)
+    return {
+        "only the first block is used, again and again: run every block, each once, in order":
+            lambda: run([blocks[0]] * len(blocks)),
+        "the blocks run in reverse order: blocks[0] first": lambda: run(blocks[::-1]),
+        "only the last block is used: run every block, each once, in order": lambda: run(blocks[-1:]),
+        "the positional embedding is missing: residual = embed(tokens) + pos_embed(tokens)": lambda: run(blocks, pos=False),
+        "ln_final is missing: logits = unembed(ln_final(residual))": lambda: run(blocks, ln=False),
+    }
+
+
+def test_gradient_reaches_every_parameter(assert_gradient_reaches_every_parameter):
+    cfg = CONFIGS["2_layers"]
+    model = load_tl_weights(ex.Transformer(cfg), tl_bridge("2_layers"))
+    tokens = torch.arange(12)[None] % cfg.d_vocab
+    assert_gradient_reaches_every_parameter(model, model(tokens))
 
 
 def test_blocks_run_in_order():
@@ -42,9 +73,11 @@ def test_blocks_run_in_order():
         residual = model.embed.W_E[torch.arange(10)] + model.pos_embed.W_pos[:10]
         assert_close(residual[None], cache["blocks.0.hook_resid_pre"], atol=1e-5,
                      name="embed + pos_embed (what the first block reads)")
-        logits = model(torch.arange(10)[None] % cfg.d_vocab)
-    assert_close(logits, model.unembed(model.ln_final(cache["blocks.1.hook_resid_post"])), atol=1e-4, rtol=1e-4,
-                 name="logits vs unembed(ln_final(output of the last block))")
+        tokens = torch.arange(10)[None] % cfg.d_vocab
+        logits = model(tokens)
+        expected = model.unembed(model.ln_final(cache["blocks.1.hook_resid_post"]))
+    assert_close(logits, expected, atol=1e-4, rtol=1e-4,
+                 name="logits vs unembed(ln_final(output of the last block))", mistakes=model_mistakes(model, tokens))
 
 
 def test_earlier_logits_ignore_later_tokens():

@@ -42,6 +42,63 @@ FAULTS = {
 }
 
 
+# Never "done" unless pytest exited 0 and every check ran its call phase and passed: each of
+# these wraps a correct answer (or none) in something that used to be shown as PASSED.
+# (code, status, words in the messages, learner's line or None)
+FALSE_PASSES = {
+    "pytest-skip": (HEADER + "import pytest\ndef add(a, b):\n    pytest.skip('x')\n", Status.FAILED, "your code called pytest.skip('x')", 4),
+    "pytest-xfail": (HEADER + "import pytest\ndef add(a, b):\n    pytest.xfail('x')\n", Status.FAILED, "your code called pytest.xfail('x')", 4),
+    "keyboard-interrupt": (HEADER + "def add(a, b):\n    raise KeyboardInterrupt\n", Status.FAILED, "raised KeyboardInterrupt", 3),
+    "pytest-exit-0": (
+        HEADER + "import pytest\ndef add(a, b):\n    pytest.exit('x', returncode=0)\n",
+        Status.FAILED,
+        "your code called pytest.exit('x')",
+        4,
+    ),
+    "sigint-to-itself": (
+        HEADER + "import os, signal\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGINT)\n    return a + b\n",
+        Status.FAILED,
+        "KeyboardInterrupt",
+        4,
+    ),
+    "pytest-internal-error": (
+        HEADER + "import _pytest.main\ndef add(a, b):\n    _pytest.main.Session.shouldfail = property(lambda self: 1 / 0)\n    return a + b\n",
+        Status.FAILED,
+        "pytest itself failed after your code ran",
+        None,
+    ),
+    "sys-exit-0-at-import": (HEADER + "import sys\nsys.exit(0)\n", Status.BROKEN, "your exercise file calls sys.exit(0) when it is imported", 3),
+    "skip-module-at-import": (
+        HEADER + "import pytest\npytest.skip('x', allow_module_level=True)\n",
+        Status.BROKEN,
+        "your exercise file calls pytest.skip('x') when it is imported",
+        3,
+    ),
+}
+
+# What the learner's code prints or raises reaches the learner as data, never as a crash.
+MESSAGES = {
+    "ansi-in-output-and-message": (
+        HEADER + "def add(a, b):\n    print('\\x1b[2J\\x1b[H')\n    raise ValueError('\\x1b[31mboom')\n",
+        Status.FAILED,
+        "ValueError: \\x1b[31mboom",
+        4,
+    ),
+    "str-of-exception-raises": (
+        HEADER + "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\ndef add(a, b):\n    raise Odd()\n",
+        Status.FAILED,
+        "Odd.__str__ raised RuntimeError",
+        6,
+    ),
+    "large-file-write": (
+        HEADER + "def add(a, b):\n    with open('big.bin', 'wb') as out:\n        out.write(b'x' * (20 * 2**20))\n",
+        Status.FAILED,
+        "your code wrote a file larger than a run allows",
+        4,
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
     root = tmp_path_factory.mktemp("faults") / "course"
@@ -101,3 +158,59 @@ def test_warm_worker_recovers_when_killed(workspace):
         assert made.run(load_manifest(workspace).get("add")).backend == "warm"
     finally:
         made.close()
+
+
+@pytest.mark.parametrize("fault", [*FALSE_PASSES, *MESSAGES], ids=[*FALSE_PASSES, *MESSAGES])
+def test_no_false_pass_and_a_message_that_names_it(runner, workspace, fault):
+    code, status, words, line = {**FALSE_PASSES, **MESSAGES}[fault]
+    exercise = dataclasses.replace(load_manifest(workspace).get("add"), timeout=5)
+    target = workspace / "exercises" / "basics" / "add.py"
+    target.write_text(code)
+    try:
+        result = runner.run(exercise)
+    finally:
+        (workspace / "big.bin").unlink(missing_ok=True)
+        target.write_text(GOOD)
+    assert not result.passed
+    assert result.status is status, (result.status, result.message, [t.message for t in result.tests])
+    text = result.message + " ".join(t.message for t in result.tests)
+    assert words in text, text
+    if status is Status.FAILED:
+        assert len(result.tests) >= 2, "every collected check is counted, none disappears"
+    if line is not None:
+        locations = [result.location] + [t.location for t in result.tests]
+        assert any(loc and loc.path == "exercises/basics/add.py" and loc.line == line for loc in locations), locations
+    shown = text + result.output + " ".join(t.output for t in result.tests)
+    assert "\x1b" not in shown, "terminal escapes from the learner's code are shown escaped, never obeyed"
+
+
+@pytest.mark.parametrize(
+    "report, words",
+    [
+        ({"tests": [{"name": "t", "outcome": "passed"}, {"name": "u"}], "exitstatus": 0}, "recorded no result"),
+        ({"tests": [{"name": "t", "outcome": "passed"}], "exitstatus": 2}, "interrupted (pytest exit status 2)"),
+        ({"tests": [{"name": "t", "outcome": "passed"}], "exitstatus": 3}, "internal error"),
+        ({"tests": [{"name": "t", "outcome": "skipped"}], "exitstatus": 0}, "recorded no result"),
+        ({"tests": [{"name": "t", "outcome": "passed"}], "exitstatus": 0, "stopped": {"message": "your code called pytest.exit('x')"}}, "pytest.exit"),
+    ],
+    ids=["missing-outcome", "exit-status-2", "exit-status-3", "unknown-outcome", "stopped-with-status-0"],
+)
+def test_done_needs_exit_0_and_every_check_passed(report, words):
+    from arena_cli.results import from_report
+
+    result = from_report("add", report, wall_time=0.0, backend="warm")
+    assert not result.passed and words in " ".join(t.message for t in result.tests)
+
+
+def test_the_process_exit_code_counts_even_when_the_report_says_0(tmp_path):
+    import json
+
+    from arena_cli.child import RunRequest
+    from arena_cli.runner import ExitInfo, interpret
+
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"tests": [{"name": "t", "outcome": "passed"}], "exitstatus": 0}))
+    request = RunRequest(str(tmp_path), "t.py", "e.py", str(report), str(tmp_path / "o"), str(tmp_path / "s"), 3.0)
+    exercise = load_manifest(FIXTURE).get("add")
+    assert not interpret(exercise, request, ExitInfo(returncode=3), wall_time=0.0, backend="warm").passed
+    assert interpret(exercise, request, ExitInfo(returncode=0), wall_time=0.0, backend="warm").passed

@@ -23,7 +23,7 @@ def test_missing_file_is_a_fresh_start(course):
 
 @pytest.mark.parametrize(
     "content",
-    ["{not json", "[1, 2]", '{"version": 1, "done": "add"}', '{"version": 1, "hints": {"add": -1}}', '{"version": 7}', ""],
+    ["{not json", "[1, 2]", '{"version": 1, "done": "add"}', '{"version": 1, "hints": {"add": -1}}', '{"version": 0}', ""],
     ids=["invalid-json", "not-an-object", "done-not-a-list", "negative-hint", "unknown-version", "empty"],
 )
 def test_damaged_file_is_kept_aside_and_reported(course, content):
@@ -35,7 +35,10 @@ def test_damaged_file_is_kept_aside_and_reported(course, content):
     assert "damaged" in loaded.notice and "re-checking" in loaded.notice
     kept = [p for p in path.parent.iterdir() if p.name.startswith("state.json.damaged-")]
     assert len(kept) == 1 and kept[0].read_text() == content, "the damaged file must be kept, never lost"
-    assert not path.exists()
+    # in its place: a record that progress must be rebuilt, which every later command sees
+    assert json.loads(path.read_text())["rebuild"] == kept[0].name
+    again = load_state(course, load_manifest(course))
+    assert again.damaged and "rebuilt" in again.notice and kept[0].name in again.notice
 
 
 def test_unknown_exercises_are_dropped_with_a_notice(course):

@@ -91,3 +91,30 @@ def test_ctrl_c_restores_the_terminal_and_keeps_progress(course):
         os.close(primary)
         os.close(secondary)
     assert '"add": 1' in (course / ".arena" / "state.json").read_text()
+
+
+def test_q_during_an_endless_run_leaves_no_process_and_no_run_folder(course):
+    from tests.runner.test_faults_processes import LOOP, run_folders, settle, wait_for_pids, write
+
+    write(course, LOOP)
+    primary, secondary = pty.openpty()
+    env = dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena_cli", "watch"],
+        stdin=secondary, stdout=secondary, stderr=secondary, cwd=course, env=env, start_new_session=True,
+    )
+    os.close(secondary)
+    screen = Screen(primary)
+    try:
+        pids = wait_for_pids(course, 2)
+        screen.read_until(r"checking")
+        os.write(primary, b"q")
+        screen.read_until(r"Progress saved")
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(primary)
+    settle(pids, process.pid)
+    assert run_folders(process.pid) == []

@@ -1,0 +1,29 @@
+"""Logit attribution per head: which heads write IO - S directly?
+
+Each head's output at a position is `z[pos, head] @ W_O[layer, head]` ([d_model]); the attention
+layer's output is the sum of these plus a bias. Read through the final LayerNorm as in the
+previous exercise (centre, divide by the final scale of this run at `end`, dot with the
+prompt's logit-difference direction), each head gets its own direct contribution to IO - S.
+
+Goal: `head_attribution(model, cache, directions, end)` -> [n_layers, n_heads, batch]: the
+direct IO - S attribution of every head's output at each prompt's `end` position (biases
+excluded, as `cache.stack_head_results` does).
+
+Rules: read `z` from the cache (`cache["z", layer]`, [batch, pos, head, d_head]) and the weights
+from `model.W_O` ([layer, head, d_head, d_model]); no `stack_head_results` / `apply_ln_to_stack`.
+
+Worked example: a head with z @ W_O = [3, 1] at the end, final scale 2, direction [1, 0]:
+    centred [1, -1] / 2 = [0.5, -0.5]  ->  attribution 0.5
+"""
+
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+from transformer_lens import ActivationCache
+
+
+def head_attribution(
+    model, cache: ActivationCache, directions: Float[Tensor, "batch d_model"], end: Int[Tensor, "batch"]
+) -> Float[Tensor, "layer head batch"]:
+    """Direct IO - S attribution of each head's output at `end`."""
+    raise NotImplementedError('per layer einsum z[rows, end] with W_O[layer] to [batch, head, d_model]; centre, divide by the final scale at end, dot with directions (about 8 lines)')

@@ -1,0 +1,8 @@
+# MISTAKE: Applies the bounds the wrong way round.
+"""Clip a value into [low, high]."""
+
+
+def clip(value: float, low: float, high: float) -> float:
+    # BEGIN SOLUTION: the value, but never below low nor above high
+    return max(high, min(low, value))
+    # END SOLUTION
