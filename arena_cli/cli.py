@@ -449,6 +449,27 @@ def dev_bench(
         console().print(bench_view(figures))
 
 
+@dev_app.command("times", cls=QuickCommand)
+@boundary
+def dev_times(
+    only: Optional[str] = typer.Option(None, "--section", help="Only this section (its id, e.g. 19_world_models)."),
+    repeat: int = typer.Option(2, "--repeat", min=1, help="Runs per exercise; the fastest is shown."),
+    as_json: bool = typer.Option(False, "--json", help="Print the times as JSON."),
+) -> None:
+    """Time every exercise's checks on its solution in the warm runner (budget: 2 s to the verdict)."""
+    from dataclasses import asdict
+
+    from arena_cli.check_times import BUDGET_SECONDS, measure, times_view
+
+    root = find_workspace()
+    times = measure(root, load_manifest(root), section=only, repeat=repeat)
+    if as_json:
+        print(json.dumps([asdict(t) for t in times], indent=2))
+    else:
+        console().print(times_view(times))
+    raise typer.Exit(1 if any(t.wall > BUDGET_SECONDS or t.status != "passed" for t in times) else 0)
+
+
 @zoo_dev_app.command("train", cls=QuickCommand)
 @boundary
 def dev_zoo_train(

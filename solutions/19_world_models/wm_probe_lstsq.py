@@ -14,7 +14,7 @@ Goal: `fit_linear_probe(acts, states, ridge)` → [d_model + 1, square, 3] (bias
 `probe_predict(weights, acts)` → [n, square] in {0, 1, 2}. `ridge` may be 0 (plain least squares).
 
 Rules: torch; solve the linear system (`torch.linalg.solve`), in float64 for accuracy, and
-return float32 weights. No scikit-learn (the checks use it as the oracle).
+return float32 weights. No `np.linalg.lstsq` or scikit-learn: write the normal equations.
 
 Worked example: one square, and acts that say "is it empty?" and "is it mine?" (d = 2,
 acts = one_hot(states, 3)[:, :2]). With ridge 0 the probe is exact: empty = a0, mine = a1,

@@ -7,7 +7,7 @@ from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
 model = load("othello")
-TRAIN, TEST = wm.games(60, seed=31), wm.games(40, seed=32)
+TRAIN, TEST = wm.games(40, seed=31), wm.games(30, seed=32)
 LAYERS = range(model.cfg.n_layers + 1)
 
 

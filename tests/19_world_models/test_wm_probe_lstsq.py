@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from sklearn.linear_model import Ridge
 
 from arena_cli.course import world_models as wm
 from arena_cli.testing import assert_close, assert_unchanged, forbidder, load_exercise, show_board
@@ -17,14 +16,15 @@ def forbid(monkeypatch):
     return forbidder(monkeypatch)
 
 
-def sklearn_probe(acts: torch.Tensor, states: torch.Tensor, ridge: float) -> torch.Tensor:
-    """scikit-learn's ridge regression on [acts, 1] without its own intercept: the same objective."""
+def numpy_probe(acts: torch.Tensor, states: torch.Tensor, ridge: float) -> torch.Tensor:
+    """Ridge regression as ordinary least squares on an augmented system (numpy's SVD-based
+    lstsq): minimising |XW - Y|² + λ|W|² is least squares on [X; √λ I] W ≈ [Y; 0]."""
     x = np.concatenate([acts.double().numpy(), np.ones((len(acts), 1))], axis=1)
     y = F.one_hot(states, 3).flatten(1).double().numpy()
-    if ridge == 0:
-        w = np.linalg.lstsq(x, y, rcond=None)[0]
-    else:
-        w = Ridge(alpha=ridge * len(x), fit_intercept=False, solver="cholesky").fit(x, y).coef_.T
+    lam = ridge * len(x)
+    x_aug = np.concatenate([x, np.sqrt(lam) * np.eye(x.shape[1])], axis=0)
+    y_aug = np.concatenate([y, np.zeros((x.shape[1], y.shape[1]))], axis=0)
+    w = np.linalg.lstsq(x_aug, y_aug, rcond=None)[0]
     return torch.from_numpy(w).float().view(x.shape[1], states.shape[1], 3)
 
 
@@ -58,15 +58,15 @@ def mistakes_for(acts, states, ridge):
 
 
 @pytest.mark.parametrize("ridge", [0.0, 1e-2, 0.3])
-def test_matches_scikit_learn_ridge(ridge, forbid):
+def test_matches_numpy_least_squares(ridge, forbid):
     acts, states = synthetic(300, 12, 5, seed=int(ridge * 100))
-    expected = sklearn_probe(acts, states, ridge)
+    expected = numpy_probe(acts, states, ridge)
     before = acts.clone()
     forbid("arena_cli.zoo.othello.fit_probe", "arena_cli.course.world_models.fit_linear_probe")
     got = ex.fit_linear_probe(acts, states, ridge)
     assert_unchanged(before, acts, name="acts")
     assert got.dtype == torch.float32, f"return float32 weights, got {got.dtype}"
-    assert_close(got, expected, atol=1e-4, rtol=1e-3, name=f"probe weights [d+1, square, 3] (ridge {ridge}) vs scikit-learn",
+    assert_close(got, expected, atol=1e-4, rtol=1e-3, name=f"probe weights [d+1, square, 3] (ridge {ridge}) vs numpy least squares",
                  mistakes=mistakes_for(acts, states, ridge))
 
 
