@@ -35,6 +35,9 @@ TARGETS = {
     "cold_over_warm_tl": 20.0,
     "cli_start_ms": 250.0,
     "worker_rss_mib": 1024.0,
+    "first_verdict_plain_s": 3.0,  # `arena watch` start -> first verdict, torch/einops/numpy checks
+    "first_verdict_transformer_lens_s": 6.0,
+    "arena_run_over_cold_pytest": 1.0,  # `arena run NAME` no slower than a cold `python -m pytest`
 }
 
 
@@ -92,7 +95,7 @@ def warm_save_to_verdict(root: Path, exercise: Exercise, runs: int) -> tuple[lis
         events: queue.Queue = queue.Queue()
         runner = WarmRunner(scratch)
         runner.start()
-        runner.wait_ready()
+        runner.wait_warm()  # steady state: the whole preload list imported
         session = WatchSession(scratch, manifest, Console(file=io.StringIO()), runner, events)
         observer = start_observer(scratch, events, poll=False)
         latencies, runner_times, check_times = [], [], []
@@ -151,10 +154,44 @@ def arena_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "arena_cli"]
 
 
-def run_bench(root: Path, *, runs: int = 10) -> dict:
+def first_verdicts(root: Path, exercises: dict[str, Exercise], runs: int) -> dict:
+    """Start-to-first-verdict of a fresh `arena watch`, `arena run NAME` and a cold `python -m
+    pytest`, for each exercise, interleaved run by run so a changing load hits all alike."""
+    times: dict[str, dict[str, list[float]]] = {label: {"first": [], "run": [], "cold": []} for label in exercises}
+    verdicts: dict[str, str] = {}
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="arena-bench-") as folder:
+        scratch = scratch_course(root, folder, list(exercises.values()))
+        env = dict(os.environ, ARENA_WORKSPACE=str(scratch))
+        for _ in range(runs):
+            for label, exercise in exercises.items():
+                elapsed, verdicts[label] = first_verdict(scratch, exercise, env)
+                times[label]["first"].append(elapsed)
+                times[label]["run"].append(arena_run_once(scratch, exercise, env))
+                times[label]["cold"].append(cold_pytest(scratch, exercise)[0])
+    result: dict = {"load_average": {"before": list(load_before), "after": list(os.getloadavg())}, "exercises": {}}
+    for label, exercise in exercises.items():
+        first, run, cold = (_stats(times[label][key]) for key in ("first", "run", "cold"))
+        result["exercises"][label] = {
+            "exercise": exercise.name,
+            "verdict": verdicts.get(label, ""),
+            "first_verdict": first,
+            "arena_run": run,
+            "cold_pytest": cold,
+            "first_over_cold": first["median_ms"] / max(cold["median_ms"], 1e-6),
+            "run_over_cold": run["median_ms"] / max(cold["median_ms"], 1e-6),
+            "target_s": TARGETS[f"first_verdict_{label}_s"],
+        }
+    return result
+
+
+def run_bench(root: Path, *, runs: int = 10, first_runs: int = 3) -> dict:
     manifest = load_manifest(root)
     plain, tl = pick_exercises(root, manifest)
     figures: dict = {"runs": runs, "cpu_count": os.cpu_count(), "exercises": {}}
+    chosen = {"plain": plain, **({"transformer_lens": tl} if tl is not None else {})}
+    figures["first_verdict"] = first_verdicts(root, chosen, first_runs)
+    figures["first_verdict"]["runs"] = first_runs
     for label, exercise in (("plain", plain), ("transformer_lens", tl)):
         if exercise is None:
             continue
@@ -223,4 +260,94 @@ def bench_view(figures: dict) -> RenderableType:
         starts.add_row(command, f"{stats['median_ms']:.0f} / {stats['p95_ms']:.0f}", target)
     exercises = Text("exercises: " + ", ".join(f"{label} = {entry['exercise']}" for label, entry in entries.items()), style="dim")
     memory = Text(f"warm worker resident memory: {figures.get('worker_rss_mib', 0):.0f} MiB (target <= {TARGETS['worker_rss_mib']:.0f})")
-    return Group(table, exercises, starts, memory, Text(f"{figures['runs']} runs each, {figures['cpu_count']} CPUs", style="dim"))
+    parts = [table, exercises, starts, memory]
+    if "first_verdict" in figures:
+        parts.append(first_verdict_view(figures["first_verdict"]))
+    return Group(*parts, Text(f"{figures['runs']} runs each, {figures['cpu_count']} CPUs", style="dim"))
+
+
+def first_verdict_view(first: dict) -> RenderableType:
+    table = Table(title="start -> first verdict (s), median / p95", title_justify="left")
+    table.add_column("measure")
+    entries = first["exercises"]
+    for label in entries:
+        table.add_column(label, justify="right")
+    table.add_column("target", justify="right")
+
+    def pair(entry: dict, key: str) -> str:
+        return f"{entry[key]['median_ms'] / 1000:.2f} / {entry[key]['p95_ms'] / 1000:.2f}"
+
+    targets = " / ".join(f"{entry['target_s']:.0f}" for entry in entries.values())
+    table.add_row("arena watch -> first verdict", *(pair(e, "first_verdict") for e in entries.values()), f"<= {targets}")
+    table.add_row("arena run NAME", *(pair(e, "arena_run") for e in entries.values()), "<= cold")
+    table.add_row("cold python -m pytest", *(pair(e, "cold_pytest") for e in entries.values()), "")
+    table.add_row("first verdict / cold", *(f"{e['first_over_cold']:.2f}x" for e in entries.values()), "")
+    table.add_row("arena run / cold", *(f"{e['run_over_cold']:.2f}x" for e in entries.values()), "<= 1.00x")
+    load = first["load_average"]
+    note = Text(
+        f"{first['runs']} runs each, interleaved; load average {load['before'][0]:.1f} before, {load['after'][0]:.1f} after "
+        f"on {os.cpu_count()} CPUs: the targets are for an idle machine, compare the ratios on a busy one",
+        style="dim",
+    )
+    return Group(table, note)
+
+
+# ----- start to first verdict --------------------------------------------------------------
+FIRST_VERDICT_MARK = "arena-bench-first-verdict"
+
+
+def _first_verdict_probe(root: str, name: str) -> None:
+    """What `arena watch` does up to its first verdict, in this fresh process: import the watch
+    loop, read the manifest, start the warm runner, run the current exercise; print one line."""
+    import arena_cli.watch  # noqa: F401 - paid by every `arena watch`
+    from arena_cli.runner import make_runner
+
+    manifest = load_manifest(Path(root))
+    exercise = next(e for e in manifest.exercises if e.name == name)
+    runner = make_runner(Path(root))
+    getattr(runner, "start", lambda: None)()
+    try:
+        result = runner.run(exercise)
+        print(f"{FIRST_VERDICT_MARK} {result.status.value} {result.backend}", flush=True)
+    finally:
+        runner.close()
+
+
+def first_verdict(scratch: Path, exercise: Exercise, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds from starting a fresh `arena watch`-like process to its first verdict, and the verdict."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena_cli.bench", "first-verdict", str(scratch), exercise.name],
+        cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    assert process.stdout is not None
+    verdict, elapsed = "no verdict", float("nan")
+    for line in process.stdout:
+        if line.startswith(FIRST_VERDICT_MARK):
+            elapsed = time.perf_counter() - start
+            verdict = line.split(maxsplit=1)[1].strip()
+            break
+    process.stdout.close()
+    process.wait()
+    return elapsed, verdict
+
+
+def arena_run_once(scratch: Path, exercise: Exercise, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([*arena_command(), "run", exercise.name], cwd=scratch, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - start
+
+
+def scratch_course(root: Path, folder: str, exercises: list[Exercise]) -> Path:
+    """A copy of the workspace (no progress, no checkpoints' history) whose exercise files hold
+    the reference solutions, so the checks do their real compute and the learner's files stay."""
+    scratch = Path(folder) / "course"
+    shutil.copytree(root, scratch, ignore=shutil.ignore_patterns(".arena", ".git", "__pycache__", "wandb", "*.egg-info"))
+    for exercise in exercises:
+        (scratch / exercise.path).write_text((root / exercise.solution_path).read_text(encoding="utf-8"), encoding="utf-8")
+    return scratch
+
+
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "first-verdict":
+    _first_verdict_probe(sys.argv[2], sys.argv[3])

@@ -127,6 +127,14 @@ class Course:
 def load_course() -> Course:
     root = find_workspace()
     manifest = load_manifest(root)
+    from arena_cli import links
+
+    links.set_root(root)  # printed paths link to the workspace's files (OSC 8, on terminals)
+    from arena_cli.course_update import reconcile  # a pulled course version: progress follows, nothing lost
+
+    update_notice = reconcile(root, manifest)
+    if update_notice:
+        err_console().print(f"[yellow]course updated:[/yellow] {escape(update_notice)}", markup=True)
     loaded = load_state(root, manifest)
     course = Course(root, manifest, loaded.progress, loaded.notice, loaded.damaged)
     if loaded.damaged and loaded.notice:  # every command says it, and what re-checks
@@ -151,11 +159,22 @@ def announce(course: Course, out: Console) -> None:
         course.damaged = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from arena_cli import __version__
+
+        print(f"arena {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
-def default(ctx: typer.Context) -> None:
+def default(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", help="Print arena's version and exit.", is_eager=True, callback=_print_version),
+) -> None:
     """With no command, `arena` starts `arena watch`."""
     if ctx.invoked_subcommand is None:
-        watch(poll=False)
+        watch(poll=False, edit_cmd=None)
 
 
 def warn_about_stack() -> None:
@@ -169,8 +188,14 @@ def warn_about_stack() -> None:
 
 @app.command(cls=QuickCommand)
 @boundary
-def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for WSL on /mnt, network drives).")) -> None:
+def watch(
+    poll: bool = typer.Option(False, "--poll", help="Poll for changes (for WSL on /mnt, network drives)."),
+    edit_cmd: Optional[str] = typer.Option(
+        None, "--edit-cmd", metavar="CMD", help="Open each exercise in your editor when it becomes current, e.g. \"code -g {path}\" (default: $ARENA_EDITOR; none if unset)."
+    ),
+) -> None:
     """Re-run the current exercise's checks on every save. Keys: n h l r c x q."""
+    from arena_cli.editor import editor_command
     from arena_cli.watch import watch_loop
 
     course = load_course()
@@ -178,7 +203,7 @@ def watch(poll: bool = typer.Option(False, "--poll", help="Poll for changes (for
     warn_about_stack()
     out = console()
     announce(course, out)
-    raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll))
+    raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll, edit_cmd=editor_command(edit_cmd)))
 
 
 @app.command("list", cls=QuickCommand)
@@ -239,11 +264,12 @@ def run(
     name: Optional[str] = typer.Argument(None, help="Exercise name (default: the current one)."),
     show: bool = typer.Option(False, "--show", help="Also draw the pictures the checks make (attention patterns, head scores)."),
     html: Optional[str] = typer.Option(None, "--html", metavar="FILE", help="Also write the verdict and every figure to FILE, one self-contained page that works offline."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document (status, every check's outcome, message, file, line, duration) instead of text."),
 ) -> None:
     """Run one exercise's checks once. Exit code 0 if they pass, 1 if not."""
     course = load_course()
     exercise = course.exercise(name)
-    out = console()
+    out = err_console() if as_json else console()  # with --json, stdout holds only the document
     runner = _runner(course, warm=False)
     try:
         result = runner.run(exercise)
@@ -253,9 +279,14 @@ def run(
         progress = select(record_result(progress, exercise.name, result.passed), exercise.name)
         return advance(course.manifest, progress) if result.passed else progress
 
-    out.print(render.exercise_heading(exercise, course.manifest))
-    out.print(render.result_view(result))
-    pictures = render.figures_view(result) if show else None
+    if as_json:
+        from arena_cli.json_results import results_document
+
+        print(json.dumps(results_document([(exercise, result)], command="run"), indent=2))
+    else:
+        out.print(render.exercise_heading(exercise, course.manifest))
+        out.print(render.result_view(result))
+    pictures = render.figures_view(result) if show and not as_json else None
     if pictures is not None:
         out.print(pictures)
     course.update(remember)  # after the verdict is on screen: saving can fail, the verdict stays
@@ -297,10 +328,13 @@ def view(
 
 @app.command(cls=QuickCommand)
 @boundary
-def verify() -> None:
+def verify(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document with every exercise's result instead of text."),
+) -> None:
     """Check every exercise in course order and update your progress. Exit 1 while any is pending."""
     course = load_course()
     out = console()
+    ran: list[tuple[Exercise, RunResult]] = []
     if course.notice:
         err_console().print(f"[yellow]note:[/yellow] {escape(course.notice)}", markup=True)
     runner = _runner(course, warm=True)
@@ -310,12 +344,20 @@ def verify() -> None:
             result = runner.run(exercise)
             course.update(lambda p, e=exercise, r=result: record_result(p, e.name, r.passed))
             failed += not result.passed
-            out.print(render.verify_line(exercise, result))
+            if as_json:
+                ran.append((exercise, result))
+            else:
+                out.print(render.verify_line(exercise, result))
     finally:
         runner.close()
     if course.damaged:  # every exercise was just re-checked: that was the rebuild
         course.finish_rebuild()
     total = len(course.manifest.exercises)
+    if as_json:
+        from arena_cli.json_results import results_document
+
+        print(json.dumps(results_document(ran, command="verify"), indent=2))
+        raise typer.Exit(1 if failed else 0)
     out.print(render.progress_bar(Tally(total - failed, total)))
     if failed:
         out.print(f"{failed} of {total} exercises still pending.")
@@ -326,13 +368,19 @@ def verify() -> None:
 @app.command(cls=QuickCommand)
 @boundary
 def reset(
-    name: str = typer.Argument(..., help="Exercise to restore."),
+    name: Optional[str] = typer.Argument(None, help="Exercise to restore."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    every: bool = typer.Option(False, "--all", help="Start over: restore every exercise file and clear your progress (one backup folder keeps everything replaced)."),
 ) -> None:
     """Restore an exercise file to its original; your version is kept in .arena/backups/."""
     from arena_cli.files import reset as reset_file
 
     course = load_course()
+    if every:
+        _reset_all(course, yes=yes, named=name)
+        return
+    if name is None:
+        raise UsageError("name the exercise to reset, e.g. `arena reset einsum_trace`, or start over with `arena reset --all`")
     exercise = course.exercise(name)
     if not yes:
         if not _stdin_is_terminal():
@@ -346,6 +394,32 @@ def reset(
         out.print(f"Restored {exercise.path}. Your version is saved as {saved.relative_to(course.root)}")
     else:
         out.print(f"Restored {exercise.path} (there was no file to back up).")
+
+
+def _reset_all(course: Course, *, yes: bool, named: Optional[str]) -> None:
+    from arena_cli.course_update import reset_all
+
+    if named is not None:
+        raise UsageError(f"`arena reset --all` resets every exercise; drop the name ({named}) or the --all")
+    if not yes:
+        if not _stdin_is_terminal():
+            raise UsageError("`arena reset --all` needs confirmation; add --yes to reset without asking")
+        total = len(course.manifest.exercises)
+        if not typer.confirm(
+            f"Restore all {total} exercise files and clear your progress? Every file you changed is backed up first",
+            default=False,
+        ):
+            raise typer.Exit(1)
+    done = reset_all(course.root, course.manifest)
+    course.update(lambda p: Progress())
+    out = console()
+    if done.backup is not None:
+        out.print(
+            f"Restored {done.restored} exercise files and cleared your progress. Your {len(done.saved)} changed file(s) "
+            f"are saved under {done.backup.relative_to(course.root)}/"
+        )
+    else:
+        out.print(f"Restored {done.restored} exercise file(s) and cleared your progress (no file of yours needed a backup).")
 
 
 @app.command(cls=QuickCommand)
@@ -438,11 +512,12 @@ def dev_check(
 def dev_bench(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     runs: int = typer.Option(10, "--runs", min=3, help="Runs per measurement."),
+    first_runs: int = typer.Option(3, "--first-runs", min=1, help="Fresh starts per exercise for start-to-first-verdict."),
 ) -> None:
-    """Measure save-to-verdict latency (warm worker vs cold pytest), CLI start-up, worker memory."""
+    """Measure start-to-first-verdict and save-to-verdict latency (warm worker vs cold pytest), CLI start-up, worker memory."""
     from arena_cli.bench import bench_view, run_bench
 
-    figures = run_bench(find_workspace(), runs=runs)
+    figures = run_bench(find_workspace(), runs=runs, first_runs=first_runs)
     if as_json:
         print(json.dumps(figures, indent=2))
     else:

@@ -28,7 +28,7 @@ SECTION_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
 
 TOP_KEYS = {"format_version", "welcome_message", "final_message", "sections", "exercises"}
 SECTION_KEYS = {"id", "title", "reading"}
-EXERCISE_KEYS = {"name", "section", "difficulty", "minutes", "timeout", "requires"}
+EXERCISE_KEYS = {"name", "section", "difficulty", "minutes", "timeout", "requires", "renamed_from"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class Exercise:
     minutes: int
     timeout: int = DEFAULT_TIMEOUT
     requires: tuple[str, ...] = ()
+    renamed_from: tuple[str, ...] = ()  # earlier names: a learner's done mark follows the rename
 
     @property
     def path(self) -> Path:
@@ -126,6 +127,13 @@ def _int_in(table: dict[str, Any], key: str, low: int, high: int, where: str, de
     return value
 
 
+def _renamed_from(raw: dict[str, Any], where: str) -> tuple[str, ...]:
+    names = raw.get("renamed_from", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and NAME_PATTERN.match(n) for n in names):
+        raise ManifestError(f'{MANIFEST_NAME}: {where}: "renamed_from" must be a list of earlier exercise names, e.g. ["old_name"]')
+    return tuple(names)
+
+
 def parse_manifest(data: dict[str, Any]) -> Manifest:
     """Validate parsed TOML data. Pure: no file access."""
     _check_keys(data, TOP_KEYS, "top level")
@@ -188,8 +196,16 @@ def parse_manifest(data: dict[str, Any]) -> Manifest:
                 minutes=_int_in(raw, "minutes", 1, 240, where),
                 timeout=_int_in(raw, "timeout", 1, 3600, where, default=DEFAULT_TIMEOUT),
                 requires=tuple(requires),
+                renamed_from=_renamed_from(raw, where),
             )
         )
+    for exercise in exercises:
+        for old in exercise.renamed_from:
+            if old in seen:
+                raise ManifestError(
+                    f'{MANIFEST_NAME}: exercise "{exercise.name}": renamed_from "{old}" is the name of another exercise; '
+                    "an earlier name must no longer be in use"
+                )
     return Manifest(
         format_version=version,
         welcome_message=welcome.strip(),

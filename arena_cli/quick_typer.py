@@ -8,6 +8,9 @@ only flags and plain text, which need no coercion:
 - a plain `str` argument or option is passed through as text.
 Every other parameter keeps Typer's own coercion. If Typer's internals move, this degrades to
 Typer's normal behaviour (slower start-up, same results).
+
+The help of a flag (`--json`, `--yes`, `--help`) shows no `<bool>` type: a flag takes no value,
+so the type column only adds noise; options that take a value keep theirs (`<int>`, `FILE`).
 """
 
 from __future__ import annotations
@@ -54,9 +57,24 @@ def _coerce_text_without_pydantic(params: list[Any]) -> list[Any]:
     return params
 
 
+def _no_type_for_flag(ctx: Any) -> None:
+    return None
+
+
+def _hide_flag_types(params: list[Any]) -> list[Any]:
+    """A flag takes no value: Typer's rich help would still print `<bool>` after it."""
+    for param in params:
+        if getattr(param, "is_flag", False) and hasattr(param, "display_type_rich"):
+            param.display_type_rich = _no_type_for_flag
+    return params
+
+
 class QuickGroup(TyperGroup):
     def get_help_option(self, ctx: Any) -> Any:
         return _help_flag_defaults_to_false(super().get_help_option(ctx))
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _hide_flag_types(super().get_params(ctx))
 
 
 class QuickCommand(TyperCommand):
@@ -64,4 +82,4 @@ class QuickCommand(TyperCommand):
         return _help_flag_defaults_to_false(super().get_help_option(ctx))
 
     def get_params(self, ctx: Any) -> list[Any]:
-        return _coerce_text_without_pydantic(super().get_params(ctx))
+        return _hide_flag_types(_coerce_text_without_pydantic(super().get_params(ctx)))

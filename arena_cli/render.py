@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
+from arena_cli.links import link_text, path_text
 from arena_cli.manifest import Exercise, Manifest
 from arena_cli.progress import Progress, Tally, current_exercise, tally
 from arena_cli.results import RunResult, Status, TestOutcome
@@ -36,7 +37,8 @@ def exercise_heading(exercise: Exercise, manifest: Manifest) -> Text:
     text = Text()
     text.append(exercise.name, style="bold")
     text.append(f"  ({section.title if section else exercise.section}, difficulty {exercise.difficulty}/5, ~{exercise.minutes} min)", style="dim")
-    text.append(f"\n{exercise.path}", style="cyan")
+    text.append("\n")
+    text.append_text(path_text(exercise.path))
     return text
 
 
@@ -45,7 +47,8 @@ def _failure(test: TestOutcome) -> RenderableType:
     lines.append("x ", style="red bold")
     lines.append(test.name, style="bold")
     if test.location:
-        lines.append(f"  {test.location}", style="cyan")
+        lines.append("  ")
+        lines.append_text(path_text(test.location.path, test.location.line))
     lines.append("\n")
     lines.append(test.message.rstrip() + "\n")
     if test.output.strip():
@@ -69,7 +72,9 @@ def result_view(result: RunResult) -> RenderableType:
         text = Text("NOT STARTED  ", style="yellow bold")
         text.append(f"{result.exercise}: replace each `raise NotImplementedError` with your code.\n")
         if where:
-            text.append(f"first one: {where}  ", style="cyan")
+            text.append("first one: ", style="cyan")
+            text.append_text(path_text(where.path, where.line))
+            text.append("  ")
         text.append(message)
         return text
     if result.status is Status.FAILED:
@@ -102,7 +107,8 @@ def result_view(result: RunResult) -> RenderableType:
     }
     text = Text(titles[result.status] + "\n", style="red bold")
     if result.location:
-        text.append(f"{result.location}  ", style="cyan")
+        text.append_text(path_text(result.location.path, result.location.line))
+        text.append("  ")
     text.append(result.message.rstrip() + "\n")
     if result.output.strip() and result.status is not Status.BROKEN:
         text.append("output:\n", style="dim")
@@ -166,7 +172,7 @@ def list_view(manifest: Manifest, progress: Progress) -> RenderableType:
                 exercise.name,
                 difficulty_stars(exercise.difficulty),
                 str(exercise.minutes),
-                Text(exercise.path.name, style="cyan"),
+                link_text(exercise.path.name, exercise.path),
             ]
             for exercise in exercises
         ]

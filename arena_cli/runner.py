@@ -375,6 +375,8 @@ class WarmRunner:
         self._process: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
         self._ready_info: dict = {}
+        self._warm = threading.Event()
+        self._warm_info: dict = {}
         self._replies: dict[int, dict] = {}
         self._reply_arrived = threading.Condition()
         self._next_id = 0
@@ -413,6 +415,21 @@ class WarmRunner:
     def ready_info(self) -> dict:
         return dict(self._ready_info)
 
+    @property
+    def warm_info(self) -> dict:
+        """The worker's "warm" message (seconds, rss_kib, preload_failed); {} until it came."""
+        return dict(getattr(self, "_warm_info", {}))
+
+    def wait_warm(self, timeout: float | None = None) -> bool:
+        """Wait until the worker has imported its whole preload list (between runs)."""
+        if not self.wait_ready(timeout):
+            return False
+        deadline = time.monotonic() + (self.READY_TIMEOUT if timeout is None else timeout)
+        while not self._warm.wait(0.05):
+            if self._dead or time.monotonic() > deadline:
+                return False
+        return not self._dead
+
     def wait_ready(self, timeout: float | None = None) -> bool:
         self.start()
         if self._process is None:
@@ -433,6 +450,9 @@ class WarmRunner:
             if message.get("type") == "ready":
                 self._ready_info = message
                 self._ready.set()
+            elif message.get("type") == "warm":  # the whole preload list is imported
+                self._warm_info = message
+                self._warm.set()
             elif message.get("type") == "done":
                 with self._reply_arrived:
                     self._replies[message["id"]] = message
@@ -501,6 +521,7 @@ class WarmRunner:
         self._closed = False
         self._process = None
         self._ready.clear()
+        self._warm.clear()
         self._dead = False
         self.start()
 

@@ -64,8 +64,10 @@ class KeyboardInput:
             if not data:
                 self.events.put(InputClosed())
                 return
-            for char in data.decode(errors="ignore"):
-                self.events.put(KeyPressed(char.lower()))
+            from arena_cli.keys import decode_keys  # arrows, Page Up/Down, Esc, Enter as names
+
+            for key in decode_keys(data.decode(errors="ignore")):
+                self.events.put(KeyPressed(key))
 
     def restore(self) -> None:
         if self.fd is not None and self.saved is not None:

@@ -83,6 +83,9 @@ class WatchSession:
         self.next_self_check = 0.0
         self.suggested_poll = False
         self.welcome = not self.progress.done and not self.progress.hints
+        self.list_screen = None  # the navigable list (arena_cli.list_view) while it is open
+        self.editor = None  # arena_cli.editor.Editor with --edit-cmd / ARENA_EDITOR
+        self.opened_for: str | None = None  # the exercise the editor was last opened on
 
     # ----- helpers -----------------------------------------------------------------------
     @property
@@ -102,6 +105,12 @@ class WatchSession:
             self.note = notice
 
     def draw(self) -> None:
+        if self.list_screen is not None:
+            from arena_cli import list_view
+
+            list_view.draw(self)
+            return
+        self.open_in_editor()
         if self.console.is_terminal:
             self.console.clear()
         parts: list[RenderableType] = []
@@ -131,6 +140,16 @@ class WatchSession:
             parts.append(self.extra)
         parts.append(render.watch_footer(self.manifest, self.progress, self.note))
         self.console.print(Group(*parts))
+
+    def open_in_editor(self) -> None:
+        """--edit-cmd / ARENA_EDITOR: open the exercise once each time it becomes current."""
+        exercise = self.current
+        if self.editor is None or exercise is None or self.opened_for == exercise.name:
+            return
+        self.opened_for = exercise.name
+        failure = self.editor.open(self.root / exercise.path)
+        if failure:
+            self.note = failure
 
     # ----- runs --------------------------------------------------------------------------
     def request_run(self, exercise: Exercise, *, force: bool = False, front: bool = True, batch: bool = False) -> None:
@@ -250,6 +269,10 @@ class WatchSession:
 
     def self_check(self, now: float) -> None:
         """Notice a change of the current file that no file-system event announced."""
+        if self.list_screen is not None:
+            from arena_cli.list_view import poll_resize
+
+            poll_resize(self)  # the list is redrawn to a new terminal size
         if now < self.next_self_check:
             return
         self.next_self_check = now + SELF_CHECK_SECONDS
@@ -279,6 +302,10 @@ class WatchSession:
             self.due[exercise.name] = now
 
     def on_key(self, key: str, now: float) -> bool:
+        if self.list_screen is not None:
+            from arena_cli.list_view import list_key
+
+            return list_key(self, key, now)
         exercise = self.current
         if key != "x":
             self.reset_armed_until = None
@@ -302,8 +329,11 @@ class WatchSession:
                 self.extra = Text(f"{exercise.hint_path} has no hints", style="yellow")
             self.draw()
         elif key == "l":
-            self.extra = render.list_view(self.manifest, self.progress)
-            self.draw()
+            from arena_cli.list_view import open_list
+
+            if not open_list(self):  # not a terminal: the plain list, as text
+                self.extra = render.list_view(self.manifest, self.progress)
+                self.draw()
         elif key == "r" and exercise is not None:
             self.extra = None
             self.request_run(exercise, force=True)
@@ -334,6 +364,8 @@ class WatchSession:
 
     def next_timeout(self, now: float) -> float:
         deadlines = [*self.due.values(), self.next_self_check]
+        if self.list_screen is not None:
+            deadlines.append(now + 0.25)  # look at the terminal's size four times a second
         return max(0.01, min(deadlines) - now) if deadlines else SELF_CHECK_SECONDS
 
     def handle(self, event: Event, now: float) -> bool:
@@ -354,7 +386,9 @@ class WatchSession:
         return True
 
 
-def watch_loop(root: Path, manifest: Manifest, console: Console, *, poll: bool = False, runner: Runner | None = None) -> int:
+def watch_loop(
+    root: Path, manifest: Manifest, console: Console, *, poll: bool = False, runner: Runner | None = None, edit_cmd: str | None = None
+) -> int:
     from arena_cli.terminal import KeyboardInput
 
     events: "queue.Queue[Event]" = queue.Queue()
@@ -363,6 +397,10 @@ def watch_loop(root: Path, manifest: Manifest, console: Console, *, poll: bool =
     if start:
         start()  # import torch and friends in the background while the screen comes up
     session = WatchSession(root, manifest, console, runner, events)
+    if edit_cmd:
+        from arena_cli.editor import Editor
+
+        session.editor = Editor(edit_cmd, lambda line: events.put(WatcherFailed(line)))
     observer = start_observer(root, events, poll=poll)
     code = 0
     try:

@@ -129,11 +129,12 @@ def test_common_mistakes_on_a_fixed_input():
     logits, labels = torch.randn(4, 5, generator=g), torch.tensor([4, 0, 2, 2])
     log_probs = logits - logits.exp().sum(-1, keepdim=True).log()
     correct = log_probs[torch.arange(4), labels]
+    shifted = logits - logits.amax(-1, keepdim=True)
     assert_close(ex.cross_entropy(logits, labels), F.cross_entropy(logits, labels), name="cross_entropy of 4 rows", mistakes={
         "the losses were summed over the batch; average them": lambda: -correct.sum(),
         "the minus sign is missing: the loss is the *negative* mean log-probability": lambda: correct.mean(),
         "the log-softmax was normalised over the batch axis; normalise each row over its classes":
-            lambda: -(logits - logits.exp().sum(0, keepdim=True).log())[torch.arange(4), labels].mean(),
+            lambda: -(shifted - shifted.exp().sum(0, keepdim=True).log())[torch.arange(4), labels].mean(),
     })
     large = 1000 * logits
     assert_close(ex.cross_entropy(large, labels), F.cross_entropy(large, labels), atol=1e-3, rtol=1e-3,

@@ -138,8 +138,14 @@ def test_common_mistakes_are_named():
     top.children, left.children, right.children = [left, right], [bottom], [bottom]
     order = ex.topological_sort(top, lambda n: n.children)
     if isinstance(order, list) and order:
-        if len(order) > len(set(map(id, order))):
-            raise mistake("a node reached along two paths was listed twice: keep a `seen` set", f"got {order}")
         if order[0] is top and len(order) == 4:
             raise mistake("the start node came first; every node must come *after* its children (append a node "
                           "once all its children are done), so the start comes last", f"got {order}")
+        first = {}
+        for position, node in enumerate(order):
+            first.setdefault(id(node), position)
+        if first.get(id(left), -1) >= 0 and first[id(left)] < first.get(id(bottom), -1):
+            raise mistake("a node was added to the order before its children (pre-order); add it only once all "
+                          "its children are in the order", f"got {order}")
+        if len(order) > len(set(map(id, order))):
+            raise mistake("a node reached along two paths was listed twice: keep a `seen` set", f"got {order}")

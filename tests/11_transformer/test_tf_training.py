@@ -116,7 +116,7 @@ def test_train_shuffles_with_the_seed():
 
 def reference_train(model, train_windows, val_windows, args, bug=None):
     """The loop the docstring describes, or the same loop with one known mistake (`bug`)."""
-    decay = 0.0 if bug == "no_weight_decay" else args.weight_decay
+    decay = 0.01 if bug == "no_weight_decay" else args.weight_decay  # 0.01: AdamW's own default
     if bug == "adam":
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     else:
@@ -150,7 +150,7 @@ TRAIN_BUGS = {
     "reseeded_every_epoch": "the generator is re-seeded every epoch, so every epoch has the same order; seed it once, before the loop",
     "keeps_partial_batch": "the last incomplete batch of an epoch is kept; drop it",
     "no_shuffle": "the training windows are not shuffled: draw torch.randperm(n, generator=...) every epoch",
-    "no_weight_decay": "args.weight_decay is not passed to AdamW",
+    "no_weight_decay": "args.weight_decay is not passed to AdamW (it used its default, 0.01)",
     "adam": "this is Adam with an L2 penalty; use torch.optim.AdamW (decoupled weight decay)",
     "one_epoch": "training stops after one epoch; go on, epoch after epoch, until args.max_steps steps are done",
 }

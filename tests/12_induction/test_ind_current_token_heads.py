@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens import ActivationCache
 
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake, show_head_scores
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -46,10 +46,23 @@ def test_scores_on_hand_made_patterns():
     first = torch.zeros(n, n)
     first[:, 0] = 1.0
     layer0 = torch.stack([own, prev, first])[None].expand(2, 3, n, n)
-    layer1 = torch.stack([first, first, own])[None].expand(2, 3, n, n)
-    scores = ex.current_token_scores(fake_cache([layer0, layer1]), 2)
-    expected = torch.tensor([[1.0, 1 / n, 1 / n], [1 / n, 1 / n, 1.0]])  # query 0 attends to itself in every head
-    assert_close(scores, expected, atol=1e-6, name="current-token scores of hand-made patterns")
+    layer1 = torch.stack([first, first, own])[None].expand(2, 3, n, n).clone()
+    layer1[1, 0] = own  # batch items differ, so averaging over the wrong axis shows
+    patterns = [layer0, layer1]
+    before = [p.clone() for p in patterns]
+    scores = ex.current_token_scores(fake_cache(patterns), 2)
+    for b, a in zip(before, patterns):
+        assert_unchanged(b, a, name="the cached patterns")
+    expected = torch.tensor([[1.0, 1 / n, 1 / n], [(1 / n + 1) / 2, 1 / n, 1.0]])  # query 0 attends to itself in every head
+    diag = [p.diagonal(dim1=-2, dim2=-1) for p in patterns]  # [batch, head, pos]
+    assert_close(scores, expected, atol=1e-6, name="current-token scores of hand-made patterns", mistakes={
+        "query 0 is left out; average over all query positions (query 0 can only attend to itself)":
+            lambda: torch.stack([d[..., 1:].mean(dim=(0, -1)) for d in diag]),
+        "the mean is over the head axis instead of the batch": lambda: torch.stack([d.mean(dim=(1, -1)) for d in diag]),
+        "the scores are sums over the queries; take the mean": lambda: torch.stack([d.sum(-1).mean(0) for d in diag]),
+        "this is the previous-token score (diagonal at offset -1); the current token is the main diagonal":
+            lambda: torch.stack([p.diagonal(offset=-1, dim1=-2, dim2=-1).mean(dim=(0, -1)) for p in patterns]),
+    })
 
 
 def test_heads_above_is_strict_and_ordered():
@@ -70,3 +83,22 @@ def test_finds_the_same_heads_as_detect_head(detect, gap_thresholds):
         got = ex.heads_above(scores, threshold)
         assert got == oracle, f"at threshold {threshold:.3f} you found {got}, detect_head finds {oracle}"
     show_head_scores(scores, title="current-token scores (layer rows, head columns)", threshold=0.1)
+
+
+def test_heads_above_orders_layer_first_where_orders_differ():
+    scores = torch.tensor([[0.1, 0.9, 0.6], [0.95, 0.2, 0.7]])
+    before = scores.clone()
+    got = ex.heads_above(scores, 0.5)
+    assert_unchanged(before, scores, name="scores")
+    expected = [(0, 1), (0, 2), (1, 0), (1, 2)]
+    known = {
+        "the pairs are ordered head first; the order is layer first, then head": [(1, 0), (0, 1), (0, 2), (1, 2)],
+        "the pairs are sorted by score; the order is layer first, then head": [(1, 0), (0, 1), (1, 2), (0, 2)],
+        "a score equal to the threshold counts; heads_above is strict (>)": None,
+    }
+    for sentence, value in known.items():
+        if value is not None and got == value:
+            raise mistake(sentence, f"heads_above returned {got}, expected {expected}")
+    assert got == expected, f"heads_above(scores, 0.5) returned {got}, expected {expected}"
+    if ex.heads_above(torch.tensor([[0.5, 0.2]]), 0.5) == [(0, 0)]:
+        raise mistake("a score equal to the threshold counts; heads_above is strict (>)")

@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens import ActivationCache
 
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, show_head_scores
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -42,10 +42,19 @@ def test_scores_on_hand_made_patterns():
     first = first_column(n)
     last = torch.eye(n)  # each query on its own position: only query 0 is on position 0
     layer0 = torch.stack([torch.stack([first, last, last]), torch.stack([last, last, first])])  # [batch 2, head 3]
+    layer0[1, 1] = torch.tril(torch.ones(n, n)) / torch.arange(1, n + 1)[:, None]  # uniform over the visible keys
     cache = ActivationCache({"blocks.0.attn.hook_pattern": layer0}, model=None)
+    before = layer0.clone()
     scores = ex.first_token_scores(cache, 1)
-    expected = torch.tensor([[(1 + 1 / n) / 2, 1 / n, (1 / n + 1) / 2]])
-    assert_close(scores, expected, atol=1e-6, name="first-token scores of hand-made patterns")
+    assert_unchanged(before, layer0, name="the cached pattern")
+    uniform = sum(1 / (i + 1) for i in range(n)) / n
+    expected = torch.tensor([[(1 + 1 / n) / 2, (1 / n + uniform) / 2, (1 / n + 1) / 2]])
+    assert_close(scores, expected, atol=1e-6, name="first-token scores of hand-made patterns", mistakes={
+        "query 0 is left out; every query counts, position 0 included": layer0[..., 1:, 0].mean(dim=(0, -1))[None],
+        "row 0 of the pattern was read (what query 0 attends to); the score is column 0 (attention *to* position 0)":
+            layer0[..., 0, :].mean(dim=(0, -1))[None],
+        "the mean is over the head axis instead of the batch": layer0[..., 0].mean(dim=(1, -1))[None],
+    })
 
 
 def test_finds_the_same_heads_as_detect_head(detect, gap_thresholds):

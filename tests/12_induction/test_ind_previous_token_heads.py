@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens import ActivationCache
 
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, show_head_scores
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -48,10 +48,21 @@ def test_scores_on_hand_made_patterns():
     own = torch.eye(n)
     # batch item 0 and 1 differ, so averaging over the wrong axis shows
     layer0 = torch.stack([torch.stack([prev, own]), torch.stack([half, prev])])  # [batch 2, head 2, n, n]
+    before = layer0.clone()
     scores = ex.previous_token_scores(fake_cache([layer0]), 1)
+    assert_unchanged(before, layer0, name="the cached pattern")
     uniform_prev = (1 / 2 + 1 / 3 + 1 / 4) / 3  # query i gives 1 / (i + 1) to key i - 1
     expected = torch.tensor([[(1.0 + uniform_prev) / 2, (0.0 + 1.0) / 2]])
-    assert_close(scores, expected, atol=1e-6, name="previous-token scores of hand-made patterns")
+    prev = layer0.diagonal(offset=-1, dim1=-2, dim2=-1)  # [batch, head, n - 1]
+    assert_close(scores, expected, atol=1e-6, name="previous-token scores of hand-made patterns", mistakes={
+        "the sum is divided by all pos queries (detect_head's scale); divide by the pos - 1 queries that have a previous token":
+            prev.sum(-1).mean(0)[None] / n,
+        "the diagonal above the main one was read (offset +1, the next token); the previous token is offset -1":
+            layer0.diagonal(offset=1, dim1=-2, dim2=-1).mean(dim=(0, -1))[None],
+        "the mean is over the head axis instead of the batch": prev.mean(dim=(1, -1))[None],
+        "this is the current-token score (main diagonal); the previous token is offset -1":
+            layer0.diagonal(dim1=-2, dim2=-1).mean(dim=(0, -1))[None],
+    })
 
 
 def test_finds_the_same_heads_as_detect_head(detect, gap_thresholds):

@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens.utilities import get_act_name
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, forbidder, load_exercise, mistake
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -19,8 +19,23 @@ KINDS = [
 def test_hook_name_matches_transformer_lens(kind, layer):
     expected = get_act_name(kind, layer)
     got = ex.hook_name(kind, layer)
+    if got != expected and layer is not None:
+        short = expected.split(".")[-1]
+        if got == f"blocks.{layer}.{short}":
+            raise mistake(f"{kind!r} lives inside the attention: blocks.{{layer}}.attn.{short}, not blocks.{{layer}}.{short}")
+        if got == f"blocks.{layer}.attn.{short}":
+            raise mistake(f"{kind!r} is a block-level hook: blocks.{{layer}}.{short}, not inside .attn")
     assert got == expected, f"hook_name({kind!r}, {layer}) returned {got!r}, expected {expected!r}"
     assert got in model.hook_dict, f"{got!r} is not a hook point of the model"
+
+
+@pytest.mark.parametrize("kind", ["resid_pre", "z", "pattern"])
+def test_hook_name_with_a_multi_digit_layer(kind, monkeypatch):
+    # a bigger model has blocks 10, 11, ...: the name is built from the number, not one character
+    forbidder(monkeypatch)("transformer_lens.utilities.get_act_name")
+    assert ex.hook_name(kind, 12) == f"blocks.12.{'attn.' if kind != 'resid_pre' else ''}hook_{kind}", (
+        f"hook_name({kind!r}, 12) returned {ex.hook_name(kind, 12)!r}"
+    )
 
 
 TEXTS = {"three_words": "t5 t17 t5", "repeat": "t1 t2 t3 t4 t1 t2 t3 t4", "one_word": "t99"}
@@ -49,6 +64,8 @@ def test_cache_holds_exactly_the_named_activations(wanted):
     names = [get_act_name(kind, layer) for kind, layer in wanted]
     text = "t3 t1 t4 t1 t5 t9 t2 t6"
     _, cache = ex.run_and_cache(model, text, names)
+    if len(cache.keys()) > 30:
+        raise mistake("the cache holds every activation: pass names_filter so that it keeps only `names`")
     assert sorted(cache.keys()) == sorted(names), (
         f"the cache holds {sorted(cache.keys())}, expected exactly {sorted(names)}: pass names_filter"
     )

@@ -11,7 +11,7 @@ B = ioi.prompts(6, seed=5)
 METRIC = ioi.normalised_metric(model, B)
 _, CLEAN = ioi.run_with_cache(model, B.tokens)
 _, CORRUPTED = ioi.run_with_cache(model, B.corrupted)
-POSITIONS = [12, 14, 16]  # S2, an object word, the end
+POSITIONS = [12, 16]  # S2 and the end
 
 
 def tl_by_pos(corrupted_tokens, clean_cache):

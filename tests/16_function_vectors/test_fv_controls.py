@@ -6,7 +6,8 @@ from arena_cli.zoo import icl, load
 
 ex = load_exercise(__file__)
 model = load("icl")
-N_TASKS = len(icl.TASK_NAMES)
+TASKS = [0, 2, 5, 6, 9, 11]  # a subset of the tasks, in order: "the next task" is the next one here
+N_TASKS = len(TASKS)
 HEADS = [tuple(h) for h in icl.FV_RANKED_HEADS[: icl.FV_HEADS]]
 
 
@@ -24,10 +25,10 @@ def test_random_like_has_the_norm_and_a_fresh_direction():
 
 def test_function_vector_against_its_controls():
     vectors, zero, answers = [], [], []
-    for t in range(N_TASKS):
+    for t in TASKS:
         few, _ = prompts(t, 32, icl.FV_EXAMPLES, seed=70 + t)
         vectors.append(function_vector(model, mean_z(model, few), HEADS))
-        z, a = prompts(t, 24, 0, seed=80 + t)
+        z, a = prompts(t, 16, 0, seed=80 + t)
         zero.append(z); answers.append(a)
     vectors = torch.stack(vectors)
     got = ex.control_accuracies(model, vectors, zero, answers, icl.FV_LAYER, torch.Generator().manual_seed(1))

@@ -9,7 +9,7 @@ ex = load_exercise(__file__)
 model = load("icl")
 LAYERS = list(range(model.cfg.n_layers))
 RANKED = [tuple(h) for h in icl.FV_RANKED_HEADS]  # heads by average indirect effect, measured on the shipped model
-TASKS = ["cipher1", "upper", "upper_cipher2", "cipher4"]
+TASKS = ["cipher1", "upper", "upper_cipher2"]
 
 
 def task_means(name: str) -> torch.Tensor:
@@ -43,11 +43,11 @@ def test_add_to_last_adds_at_the_last_position_only(layer):
 
 
 def test_accuracy_by_number_of_heads():
-    counts = [0, 1, 2, 3, 5, 8, 12]
+    counts = [0, 1, 2, 3, 4, 8]
     series = {}
     for name in TASKS:
         z_means = task_means(name)
-        zero, answers = prompts(task_index(name), 32, 0, seed=50 + task_index(name))
+        zero, answers = prompts(task_index(name), 24, 0, seed=50 + task_index(name))
         got = ex.accuracy_by_heads(model, z_means, RANKED, zero, answers, icl.FV_LAYER, counts)
         expected = [steered_accuracy(model, zero, answers, icl.FV_LAYER, function_vector(model, z_means, RANKED[:n]) if n else torch.zeros(model.cfg.d_model)) for n in counts]
         everywhere = lambda: torch.tensor([steered_accuracy(model, zero, answers, icl.FV_LAYER, function_vector(model, z_means, RANKED[:n]) if n else torch.zeros(model.cfg.d_model), every_position=True) for n in counts])

@@ -9,7 +9,8 @@ ex = load_exercise(__file__)
 model = load("icl")
 LAYER = icl.FV_LAYER
 HEADS = [tuple(h) for h in icl.FV_RANKED_HEADS[: icl.FV_HEADS]]
-READ = [f"blocks.{LAYER}.hook_resid_pre", f"blocks.{model.cfg.n_layers - 1}.hook_resid_post", f"blocks.{max(LAYER - 1, 0)}.attn.hook_z"]
+LAST = model.cfg.n_layers - 1
+READ = [f"blocks.{LAYER}.hook_resid_pre", f"blocks.{LAST}.attn.hook_z", f"blocks.{LAST}.hook_resid_post"]
 
 
 def setup(seed: int):
@@ -30,9 +31,11 @@ def reference_read(tokens, vector):
     def add(resid, hook):
         resid = resid.clone()
         resid[:, -1] += vector
+        capture(resid, hook)
         return resid
 
-    logits = model.run_with_hooks(tokens, fwd_hooks=[(f"blocks.{LAYER}.hook_resid_pre", add)] + [(name, capture) for name in READ])
+    steered = f"blocks.{LAYER}.hook_resid_pre"
+    logits = model.run_with_hooks(tokens, fwd_hooks=[(steered, add)] + [(name, capture) for name in READ if name != steered])
     return logits, seen
 
 

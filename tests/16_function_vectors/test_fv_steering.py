@@ -8,7 +8,7 @@ from arena_cli.zoo import icl, load
 ex = load_exercise(__file__)
 model = load("icl")
 LAYER = icl.STEER_LAYER
-COEFFICIENTS = [-2.0, -1.0, 0.0, 0.5, 1.0, 2.0, 3.0]
+COEFFICIENTS = [-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0]
 
 
 def contrast_pair(n: int, seed: int):

@@ -28,7 +28,7 @@ def test_components_match_transformer_lens(model, run):
                      "the order is per layer: its two heads, then its MLP (you put all heads before all MLPs)":
                          lambda: want[heads_first],
                      "the bias component is the sum of the 3 layers' b_O, broadcast over the batch (yours is zero)": zero_bias,
-                     "the bias component is the sum of all the biases the residual stream receives except what mlp_out already holds: only the b_O of the 3 layers":
+                     "the bias component holds only the b_O of the 3 layers: each MLP's b_out is already in its mlp_out":
                          lambda: torch.cat([want[:-1], (want[-1] + model.b_out.sum(0))[None]]),
                  })
     assert_close(got.sum(0), cache["ln_final.hook_in"][:, 0], atol=1e-4, name="sum of the components vs the final residual at position 0")
@@ -65,27 +65,30 @@ def test_attributions_add_up_to_the_logit_difference(model, run):
 
 def test_removing_a_component_moves_the_verdict_by_its_attribution(model, run):
     """Exact ablation: subtract one component from the final residual stream (every other input
-    of ln_final unchanged, its scale held at the clean value) and rerun the last step."""
+    of ln_final unchanged, its scale held at the clean value) and rerun. One batched forward:
+    copy c of the 20 strings has component c removed."""
     tokens, mask, logits, cache = run
-    rows = torch.arange(0, 160, 8)  # 20 strings of every kind are enough here
-    components = ex.residual_components(cache, model)[:, rows]
-    got = ex.component_attribution(ex.residual_components(cache, model), cache, model)[rows]
-    clean_scale = cache["ln_final.hook_scale"][rows]
+    rows = torch.arange(0, 160, 8)  # 20 strings, 5 of every kind
+    n, k = len(rows), len(COMPONENTS)
+    components = ex.residual_components(cache, model)
+    got = ex.component_attribution(components, cache, model)[rows]  # [20, 12]
+    removed = components[:, rows].reshape(k * n, -1)  # copy c, string i -> component c of string i
+    clean_scale = cache["ln_final.hook_scale"][rows].repeat(k, 1, 1)
+
+    def remove(resid, hook):
+        resid = resid.clone()
+        resid[:, 0] -= removed
+        return resid
+
+    ablated = model.run_with_hooks(
+        tokens[rows].repeat(k, 1), attention_mask=mask[rows].repeat(k, 1),
+        fwd_hooks=[("ln_final.hook_in", remove), ("ln_final.hook_scale", lambda act, hook: clean_scale)],
+    )[:, 0]
     clean = logits[rows, 0, 0] - logits[rows, 0, 1]
+    effect = clean.repeat(k) - (ablated[:, 0] - ablated[:, 1])  # [12 * 20]
     for c, name in enumerate(COMPONENTS):
-        part = components[c]
-
-        def remove(resid, hook, part=part):
-            resid = resid.clone()
-            resid[:, 0] -= part
-            return resid
-
-        ablated = model.run_with_hooks(
-            tokens[rows], attention_mask=mask[rows],
-            fwd_hooks=[("ln_final.hook_in", remove), ("ln_final.hook_scale", lambda act, hook: clean_scale)],
-        )[:, 0]
-        effect = clean - (ablated[:, 0] - ablated[:, 1])
-        assert_close(got[:, c], effect, atol=2e-4, name=f"attribution of {name} vs the change of the logit difference when {name} is removed")
+        assert_close(got[:, c], effect[c * n : (c + 1) * n], atol=2e-4,
+                     name=f"attribution of {name} vs the change of the logit difference when {name} is removed")
 
 
 def test_figure(model, run, held_out):

@@ -32,12 +32,8 @@ def test_logit_difference_matches_the_model(model, run):
                  mistakes={
                      "the frozen LayerNorm scale is missing: divide x . d by cache['scale']":
                          lambda: resid @ d + constant_term(model),
-                     "the constant is missing: add ln_final.b . u and b_U[0] - b_U[1]":
+                     "the constant is missing: add the LayerNorm bias term ln_final.b . u (and b_U[0] - b_U[1], which is 0 in this model)":
                          lambda: resid @ d / scale[:, 0],
-                     "only b_U's part of the constant is there: ln_final.b . u is missing":
-                         lambda: resid @ d / scale[:, 0] + model.b_U[0] - model.b_U[1],
-                     "only ln_final.b's part of the constant is there: b_U[0] - b_U[1] is missing":
-                         lambda: resid @ d / scale[:, 0] + model.ln_final.b @ unbalanced_post_ln(model),
                      "the scale multiplies instead of dividing":
                          lambda: resid @ d * scale[:, 0] + constant_term(model),
                  })

@@ -17,8 +17,8 @@ def test_coefficients_match_rfft(model, basis):
     want = torch.cat([spectrum[:1].real / math.sqrt(P),
                       torch.stack([spectrum[1:].real, -spectrum[1:].imag], 1).flatten(0, 1) * math.sqrt(2 / P)]).float()
     assert_close(got, want, atol=1e-4, name="coefficients of W_E[:p] [p, d_model] vs torch.fft.rfft along the number axis",
-                 mistakes={"that transforms along d_model: the number axis is axis 0 of W_E[:p]": lambda: model.W_E[:P] @ basis.T,
-                           "that is the inverse transform (B.T @ W_E)": lambda: basis.T @ model.W_E[:P]})
+                 mistakes={"that is the inverse transform (B.T @ W_E): the coefficients are B @ W_E[:p]": lambda: basis.T @ model.W_E[:P],
+                           })
 
 
 def test_frequency_norms_match_the_zoo(model, basis):

@@ -46,6 +46,19 @@ def test_worked_example():
     assert_close(ex.explained_share(logits, [2]), 0.0, atol=1e-5, name="share of 2 cos(w_3 (a+b-c)) + 5, frequency 2")
 
 
+def test_sin_waves_and_mixed_frequencies():
+    cos3, sin3 = waves(3, 11)
+    cos2, _ = waves(2, 11)
+    grid = 2 * cos3 + 3 * sin3 + 1.5 * cos2 + 4
+    logits = grid.reshape(121, 11).float()
+    want = share(grid, [3])
+    assert_close(ex.explained_share(logits, [3]), want, atol=1e-5,
+                 name="share of 2 cos(w_3 s) + 3 sin(w_3 s) + 1.5 cos(w_2 s) + 4 (s = a+b-c, p = 11) explained by frequency 3",
+                 mistakes={"only the cos waves: the sin waves of a + b - c explain their part too": lambda: share(grid, [3], sin=False),
+                           "frequencies count from 1: those are the waves of k - 1": lambda: share(grid, [2]),
+                           "the logits are not centred over c: a constant per input (a, b) must not count": lambda: share(grid, [3], centre=False)})
+
+
 @pytest.fixture(scope="module")
 def per_frequency(final_forward, keys):
     """Each key frequency's share of the model's centred logits (the reference, once)."""

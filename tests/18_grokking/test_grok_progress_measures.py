@@ -17,7 +17,9 @@ def reference_norm(weights):
 
 
 def test_weight_norm():
-    assert_close(ex.weight_norm({"x": torch.tensor([3.0, 0.0]), "y": torch.tensor([[4.0]])}), 5.0, atol=1e-6, name="worked example")
+    assert_close(ex.weight_norm({"x": torch.tensor([3.0, 0.0]), "y": torch.tensor([[4.0]])}), 5.0, atol=1e-6, name="worked example",
+                 mistakes={"that is the sum of the tensors' norms: take one square root of the sum of all squares": 7.0,
+                           "that is the squared norm: take the square root": 25.0})
     weights = CG.history()[-1].weights
     want = reference_norm(weights)
     assert_close(ex.weight_norm(weights), want, atol=1e-3, rtol=1e-5, name="weight norm of the final snapshot",

@@ -1,5 +1,5 @@
 # MISTAKE: Appends a node before its children (pre-order).
-# NAMED: the start node came first
+# NAMED: a node was added to the order before its children
 """Topological sort: an order in which every node comes after everything it depends on.
 
 Goal: write `topological_sort(node, get_children)`: all nodes reachable from `node` (itself

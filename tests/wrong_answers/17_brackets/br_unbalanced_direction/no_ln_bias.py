@@ -1,5 +1,5 @@
 # MISTAKE: the LayerNorm bias term of the constant is forgotten
-# NAMED: ln_final.b . u is missing
+# NAMED: the LayerNorm bias term ln_final.b . u
 """The "unbalanced" direction in the residual stream, through the final LayerNorm.
 
 Goal: the classifier's verdict is one number, the logit difference

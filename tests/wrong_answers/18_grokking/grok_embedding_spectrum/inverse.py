@@ -1,5 +1,5 @@
-# MISTAKE: transforms the embedding along d_model
-# NAMED: that transforms along d_model
+# MISTAKE: the coefficients are computed with B.T (the inverse transform)
+# NAMED: that is the inverse transform
 """The embedding, seen in the Fourier basis: a few frequencies carry it.
 
 Goal: the zoo's `grokking` model reads the tokens `a b =` and predicts (a + b) mod 113. Its
@@ -32,7 +32,7 @@ def embedding_coefficients(model, basis: Float[Tensor, "p p"]) -> Float[Tensor, 
     """Fourier coefficients of the number embeddings along the number axis."""
     # BEGIN SOLUTION: W_E without its last row, transformed along axis 0 (2 lines)
     p = basis.shape[0]
-    return model.W_E[:p] @ basis.T
+    return einops.einsum(basis, model.W_E[:p], "x k, x d -> k d")
     # END SOLUTION
 
 

@@ -1,4 +1,4 @@
-# MISTAKE: Skips the requires_grad check (no error when end needs no gradient).
+# MISTAKE: Walks the sorted graph from the leaves up (reversed), before any gradient reached them.
 """Backpropagation: walk the recorded graph backwards and fill in the leaves' gradients.
 
 Goal: write `backprop(end, end_grad=None)`: for every leaf Tensor that requires grad and that
@@ -43,10 +43,9 @@ def backprop(end: Tensor, end_grad: Float[Arr, "*end_shape"] | None = None) -> N
     if not end.requires_grad:
         raise RuntimeError("backprop: `end` does not require grad, so there is no graph to walk")
     # BEGIN SOLUTION: a dict Tensor -> gradient starting at {end: end_grad or ones}; walk sorted_computational_graph(end): leaves add to .grad, other nodes add each parent's share (from get_backward) into the dict (about 12 lines)
-    end.requires_grad = True
     start = np.ones_like(end.array) if end_grad is None else np.asarray(end_grad, dtype=np.float64)
     grads: dict[Tensor, Arr] = {end: start}
-    for node in sorted_computational_graph(end):
+    for node in reversed(sorted_computational_graph(end)):
         grad = grads.pop(node)
         if node.creator is None:
             node.grad = np.array(grad, dtype=np.float64) if node.grad is None else node.grad + grad
