@@ -95,6 +95,7 @@ class Course:
         return found
 
     unsaved_told: bool = False
+    update_notice: str | None = None  # what a pulled course version changed (told once)
 
     def update(self, change: Callable[[Progress], Progress]) -> Progress:
         """Save a change of progress. When the state folder cannot be written the change is kept
@@ -137,6 +138,7 @@ def load_course() -> Course:
         err_console().print(f"[yellow]course updated:[/yellow] {escape(update_notice)}", markup=True)
     loaded = load_state(root, manifest)
     course = Course(root, manifest, loaded.progress, loaded.notice, loaded.damaged)
+    course.update_notice = update_notice
     if loaded.damaged and loaded.notice:  # every command says it, and what re-checks
         err_console().print(
             f"[yellow]note:[/yellow] {escape(loaded.notice)} `arena watch` and `arena verify` re-check them; until then "
@@ -203,7 +205,8 @@ def watch(
     warn_about_stack()
     out = console()
     announce(course, out)
-    raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll, edit_cmd=editor_command(edit_cmd)))
+    note = f"course updated: {course.update_notice}" if course.update_notice else ""  # stays on the watch's screen
+    raise typer.Exit(watch_loop(course.root, course.manifest, out, poll=poll, edit_cmd=editor_command(edit_cmd), note=note))
 
 
 @app.command("list", cls=QuickCommand)

@@ -14,6 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 
+PRELOAD_CHECK_TIMEOUT = 300.0
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -48,6 +51,7 @@ def diagnose() -> list[Check]:
         device = f"CUDA: {torch.cuda.get_device_name(0)}" if cuda else "CUDA: not available, the CPU is used (fine for this course)"
         checks.append(Check("torch", True, f"{torch_version}; {device}; {torch.get_num_threads()} CPU threads"))
     checks.extend(_stack_checks())
+    checks.append(_preload_check())
     try:
         root = find_workspace()
         try:
@@ -82,6 +86,41 @@ def _stack_checks() -> list[Check]:
         problem = wrong.get(package)
         checks.append(Check(package, problem is None, str(problem) if problem else str(version)))
     return checks
+
+
+def _preload_check() -> Check:
+    """Import everything the warm worker preloads, in a fresh interpreter as the worker would
+    (same `arena_cli`, same `ARENA_WORKER_PRELOAD`), and name each module that fails."""
+    import json
+    import subprocess
+    import time
+
+    from arena_cli.runner import checker_env
+
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-P", "-m", "arena_cli.worker", "--check-preload"],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=PRELOAD_CHECK_TIMEOUT,
+            env=checker_env({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}),
+        )
+    except subprocess.TimeoutExpired:
+        return Check("preload", False, f"importing the worker's modules took over {PRELOAD_CHECK_TIMEOUT:.0f} s")
+    seconds = time.perf_counter() - start
+    try:
+        failed = json.loads(done.stdout.strip().splitlines()[-1])["failed"]
+    except (ValueError, IndexError, KeyError, TypeError):
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return Check("preload", False, f"the import check itself failed (exit {done.returncode}): {tail}")
+    if failed:
+        named = "; ".join(f"{item['module']} ({item['error']})" for item in failed)
+        return Check(
+            "preload",
+            False,
+            f"cannot import {named}. Verdicts still come, but checks that need it fail; reinstall it "
+            "(`pip install -e .` in the course folder)",
+        )
+    return Check("preload", True, f"every module the warm worker preloads imports ({seconds:.1f} s in a fresh interpreter)")
 
 
 def _zoo_check() -> Check:

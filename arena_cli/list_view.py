@@ -38,6 +38,7 @@ class ListState:
     searching: bool = False
     confirm_reset: str | None = None  # waiting for y to reset this exercise
     top: int = 0  # the first body line shown
+    center: bool = True  # the next screen puts the selection in the middle (on opening)
     message: str = ""
 
 
@@ -145,6 +146,14 @@ def _fit(text: Text, width: int) -> Text:
     return text
 
 
+def _path_form(exercise: Exercise, form: int) -> str:
+    if form == 0:
+        return exercise.path.as_posix()
+    if form == 1:
+        return f".../{exercise.section}/{exercise.path.name}"
+    return exercise.path.name
+
+
 def body_lines(
     manifest: Manifest, progress: Progress, state: ListState, width: int
 ) -> tuple[list[Text], int | None]:
@@ -152,6 +161,10 @@ def body_lines(
     rows = visible(manifest, progress, state)
     current = current_exercise(manifest, progress)
     name_width = min(max((len(e.name) for e in rows), default=8), max(12, width // 3))
+    # one form of path for every row: the whole path if all fit, else from the section's folder,
+    # else the file's name (the heading above says the section)
+    room = width - (2 + 7 + 2 + name_width + 2 + 5 + 7)
+    form = next((f for f in range(3) if all(len(_path_form(e, f)) <= room for e in rows)), 2)
     lines: list[Text] = []
     cursor_line = None
     section_id = None
@@ -173,7 +186,9 @@ def body_lines(
         room = width - line.cell_len
         path = exercise.path.as_posix()
         if room >= 8:
-            shown = path if len(path) <= room else "..." + path[-(room - 3):]
+            shown = _path_form(exercise, form)
+            if len(shown) > room:
+                shown = "..." + shown[-(room - 3):]
             line.append_text(link_text(shown, exercise.path))
         if selected:
             line.stylize("reverse")
@@ -185,6 +200,8 @@ def body_lines(
 def scrolled(state: ListState, cursor_line: int | None, total: int, height: int) -> ListState:
     """Move `top` so the cursor's line (and, at a section's start, its heading) is on screen."""
     room = body_height(height)
+    if state.center and cursor_line is not None:
+        return replace(state, top=max(0, min(cursor_line - room // 2, total - room)), center=False)
     top = min(state.top, max(0, total - room))
     if cursor_line is not None:
         if cursor_line < top + 1:
@@ -304,6 +321,7 @@ def list_key(session: "WatchSession", pressed: str, now: float) -> bool:
     from arena_cli.progress import record_result, select
 
     screen: ListScreen = session.list_screen
+    session.reset_armed_until = None  # an `x` pressed before the list does not arm a reset after it
     _, height = session.console.size
     screen.state, action = key(screen.state, session.manifest, session.progress, pressed, height=height)
     if action.kind == "close":

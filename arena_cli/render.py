@@ -204,9 +204,66 @@ def list_json(manifest: Manifest, progress: Progress, root: Path) -> list[dict]:
     ]
 
 
+_INLINE = None
+
+
+def _inline(line: str) -> Text:
+    """`code` and **bold** spans of one Markdown line as styled text; everything else verbatim."""
+    import re
+
+    global _INLINE
+    if _INLINE is None:
+        _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
+    text = Text()
+    last = 0
+    for match in _INLINE.finditer(line):
+        text.append(line[last : match.start()])
+        code, bold = match.groups()
+        text.append(code if code is not None else bold, style="bold cyan" if code is not None else "bold")
+        last = match.end()
+    text.append(line[last:])
+    return text
+
+
+def markdown_lite(source: str) -> RenderableType:
+    """Hints' Markdown drawn without `rich.markdown` (which costs `arena hint` ~250 ms of imports:
+    markdown-it and pygments): paragraphs, `- ` bullets, `#` headings, inline `code` and **bold**,
+    and fenced code blocks shown verbatim, indented, in one colour."""
+    blocks: list[Text] = []
+    paragraph: list[str] = []  # consecutive text lines are one paragraph, re-wrapped by Rich
+
+    def flush() -> None:
+        if paragraph:
+            blocks.append(_inline(" ".join(line.strip() for line in paragraph)))
+            paragraph.clear()
+
+    in_code = False
+    for raw in source.strip("\n").splitlines():
+        if raw.lstrip().startswith("```"):
+            flush()
+            in_code = not in_code
+            continue
+        if in_code:
+            blocks.append(Text("    " + raw, style="cyan"))
+        elif not raw.strip():
+            flush()
+            blocks.append(Text(""))
+        elif raw.startswith("#"):
+            flush()
+            blocks.append(Text(raw.lstrip("#").strip(), style="bold underline"))
+        elif raw.lstrip().startswith(("- ", "* ")):
+            flush()
+            indent = len(raw) - len(raw.lstrip())
+            paragraph.append(" " * indent + "• " + raw.lstrip()[2:])
+        else:
+            paragraph.append(raw)
+    flush()
+    return Group(*blocks)
+
+
 def hint_view(exercise: Exercise, levels: list[str], shown: int) -> RenderableType:
     """The first `shown` hint levels, the newest last."""
-    from rich.markdown import Markdown  # imported here: `arena list` should not pay for it
+    Markdown = markdown_lite
 
     shown = max(1, min(shown, len(levels)))
     parts: list[RenderableType] = []

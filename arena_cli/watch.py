@@ -387,7 +387,14 @@ class WatchSession:
 
 
 def watch_loop(
-    root: Path, manifest: Manifest, console: Console, *, poll: bool = False, runner: Runner | None = None, edit_cmd: str | None = None
+    root: Path,
+    manifest: Manifest,
+    console: Console,
+    *,
+    poll: bool = False,
+    runner: Runner | None = None,
+    edit_cmd: str | None = None,
+    note: str = "",
 ) -> int:
     from arena_cli.terminal import KeyboardInput
 
@@ -397,6 +404,7 @@ def watch_loop(
     if start:
         start()  # import torch and friends in the background while the screen comes up
     session = WatchSession(root, manifest, console, runner, events)
+    session.note = note  # e.g. which exercises a pulled course version added
     if edit_cmd:
         from arena_cli.editor import Editor
 

@@ -67,9 +67,10 @@ PRELOAD = (
     "arena_cli.zoo._common",
 )
 POLL_SECONDS = 0.05
-# Seconds the worker waits after "ready" for the first request before it starts the long imports
-# (the client of `arena watch` asks for the current exercise at once).
-FIRST_REQUEST_GRACE = 0.3
+# Seconds the worker waits, after "ready" and after each run, for a request before it goes on
+# with the long imports: `arena watch` asks for the current exercise at once, and `verify`, the
+# bank and `dev times` ask for the next run within milliseconds of a verdict.
+REQUEST_GRACE = 0.3
 WARM_PYTEST = "<a trivial pytest session>"
 RUN_NEEDS = ("pytest", "arena_cli.pytest_plugin")  # what every child imports (arena_cli.child)
 
@@ -204,7 +205,7 @@ class Worker:
         self.failed: list[str] = []
         self.tried: set[str] = set()
         self.started = time.perf_counter()
-        self.grace_until = self.started + FIRST_REQUEST_GRACE
+        self.grace_until = self.started + REQUEST_GRACE
         self.frozen_modules = -1  # len(sys.modules) at the last gc.freeze()
         self.warm_sent = False
 
@@ -345,6 +346,7 @@ class Worker:
             else:
                 exit_info["returncode"] = os.WEXITSTATUS(status)
         self.send({"type": "done", "id": run_id, "exit": exit_info, "wall": time.perf_counter() - start})
+        self.grace_until = time.perf_counter() + REQUEST_GRACE
 
 
 def main() -> None:

@@ -25,4 +25,9 @@ def zoo_view() -> RenderableType:
     for entry in catalogue():
         size = Text(human_size(entry.size_bytes), style="red" if entry.size_bytes == 0 else "")
         table.add_row(entry.name, size, f"{entry.n_params:,}", entry.description, ", ".join(entry.sections))
+    from arena_cli.zoo import sae_catalogue
+
+    for sae_set in sae_catalogue():
+        size = Text(human_size(sae_set.size_bytes), style="red" if sae_set.size_bytes == 0 else "")
+        table.add_row(f"{sae_set.name} (SAEs on {sae_set.model})", size, f"{len(sae_set.saes)} SAEs", sae_set.description, ", ".join(sae_set.sections))
     return table

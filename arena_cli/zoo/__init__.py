@@ -119,13 +119,13 @@ _SPECS: dict[str, _Spec] = {
             name="icl",
             module="icl",
             description=(
-                "3-layer model that infers which of 8 letter shifts ('add k') its prompt follows from "
-                "'x -> y' examples: ~1/8 right with no example, ~100 % after one; a linear probe reads "
-                "the task at the arrow (83 %; its mean task vector does not yet steer zero-shot prompts)."
+                "2-layer model that infers which of 12 tasks (copy or 5 letter ciphers, lower or upper "
+                "case) its prompt follows from 'x x:y' examples: ~15 % right with no example, 100 % after "
+                "four; a function vector from 3 layer-0 heads makes zero-shot prompts do the task."
             ),
             sections=("1.6 function vectors & steering",),
             config=dict(
-                n_layers=3, d_model=64, n_heads=4, d_head=16, d_mlp=256, n_ctx=31, d_vocab=20,
+                n_layers=2, d_model=64, n_heads=4, d_head=16, d_mlp=512, n_ctx=17, d_vocab=531,
                 attn_only=False, normalization_type="LN", act_fn="gelu",
             ),
         ),
@@ -144,6 +144,50 @@ _SPECS: dict[str, _Spec] = {
         ),
     )
 }
+
+
+@dataclass(frozen=True)
+class SaeSetEntry:
+    """A set of sparse autoencoders trained on a zoo model, as `arena zoo` lists it."""
+
+    name: str
+    module: str  # arena_cli.zoo.<module> trains and loads them
+    model: str  # the zoo model they read
+    description: str
+    sections: tuple[str, ...]
+    saes: tuple[str, ...]  # one folder each under checkpoints/<name>/ (SAELens format)
+    size_bytes: int = 0  # the files on disk, all SAEs together
+
+
+# SAE sets: listed separately from the models (they are not TransformerBridge models). The SAE
+# names are repeated from the module (tests/runner/test_zoo_saes.py checks the two agree).
+_SAE_SETS: dict[str, SaeSetEntry] = {
+    entry.name: entry
+    for entry in (
+        SaeSetEntry(
+            name="othello_saes",
+            module="othello_saes",
+            model="othello",
+            description=(
+                "SAELens standard SAEs (ReLU, L1) on othello's residual stream entering blocks 2 and 3 "
+                "(256 latents each) and a 64-latent one at block 3; many latents are exact "
+                "detectors of the square just played or flipped."
+            ),
+            sections=("1.4 interpreting with SAEs",),
+            saes=("resid2", "resid3", "resid3_narrow"),
+        ),
+    )
+}
+
+
+def sae_catalogue() -> list[SaeSetEntry]:
+    """Every SAE set with its files' size on disk; cheap (no torch import)."""
+    out = []
+    for entry in _SAE_SETS.values():
+        folder = CHECKPOINT_DIR / entry.name
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
+        out.append(SaeSetEntry(**{**entry.__dict__, "size_bytes": size}))
+    return out
 
 
 def names() -> tuple[str, ...]:
@@ -224,6 +268,9 @@ def train(
     `out` defaults to the shipped checkpoint path; `seed` defaults to the seed the shipped
     checkpoint was trained with. Returns the measured metrics (also stored in the checkpoint).
     """
+    if name in _SAE_SETS:
+        module = importlib.import_module(f"{__name__}.{_SAE_SETS[name].module}")
+        return module.train(device=device, out=out, seed=seed)
     module = model_module(name)
     return module.train(device=device, out=out if out is not None else checkpoint_path(name), seed=seed)
 
@@ -238,5 +285,6 @@ __all__ = [
     "load",
     "model_module",
     "names",
+    "sae_catalogue",
     "train",
 ]

@@ -16,7 +16,7 @@ from arena_cli import zoo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m arena_cli.zoo.train", description=__doc__)
-    parser.add_argument("name", choices=zoo.names(), help="the zoo model to retrain")
+    parser.add_argument("name", choices=(*zoo.names(), *(e.name for e in zoo.sae_catalogue())), help="the zoo model to retrain")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument("--out", type=Path, default=None, help="where to write the checkpoint")
     parser.add_argument("--seed", type=int, default=None, help="default: the shipped checkpoint's seed")

@@ -23,7 +23,6 @@ Worked example (tokens of "())(" and "(", padded to width 5):
     is_balanced     tensor([False, False])
 """
 
-import torch
 from jaxtyping import Bool, Int
 from torch import Tensor
 

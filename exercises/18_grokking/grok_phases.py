@@ -35,7 +35,6 @@ cleanup 30, grokked 40.
 
 import math
 
-import torch
 from torch import Tensor
 
 P = 113

@@ -29,7 +29,6 @@ name movers L1H0 and L1H2 restores about two thirds of the clean logit differenc
 
 from typing import Callable, Sequence
 
-import torch
 from jaxtyping import Int
 from torch import Tensor
 

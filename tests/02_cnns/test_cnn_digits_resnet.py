@@ -86,3 +86,10 @@ def test_stem_and_head_are_the_ones_asked_for():
         raise mistake("the stem has no ReLU after its batch norm")
     if any(isinstance(m, torch.nn.AdaptiveMaxPool2d) for m in model.head):
         raise mistake("the head pools with a max; it averages over the positions (AdaptiveAvgPool2d)")
+
+
+def test_gradient_reaches_every_parameter():
+    model = ex.DigitsResNet(ResNetConfig()).train()
+    model(torch.randn(2, 1, 8, 8, generator=torch.Generator().manual_seed(0))).square().sum().backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"no gradient reaches {missing[:4]}: every layer you create must be on the path from input to output"

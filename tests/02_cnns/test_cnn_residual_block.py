@@ -74,3 +74,10 @@ def test_forward_matches_functional_oracle(in_feats, out_feats, stride, size, tr
             "relu(left(x) + right(x))": lambda: torch.relu(block.left(x)) + block.right(x),
         },
     )
+
+
+def test_gradient_reaches_every_parameter():
+    model = ex.ResidualBlock(4, 8, 2).train()
+    model(torch.randn(2, 4, 6, 6, generator=torch.Generator().manual_seed(0))).square().sum().backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"no gradient reaches {missing[:4]}: every layer you create must be on the path from input to output"

@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens.head_detector import detect_head
 
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake, show_head_scores
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -27,7 +27,7 @@ def test_hook_returns_a_new_tensor_and_leaves_its_input_alone():
     before = z.clone()
     value = torch.arange(16.0)
     out = ex.replace_head_hook(z, None, 1, value)
-    assert_close(z, before, atol=0, name="the z given to the hook (it must not change)")
+    assert_unchanged(before, z, name="z")
     expected = before.clone()
     expected[:, :, 1] = value
     assert_close(out, expected, atol=0, name="hook output: head 1 set to the value, other heads untouched")
@@ -35,9 +35,21 @@ def test_hook_returns_a_new_tensor_and_leaves_its_input_alone():
 
 @pytest.mark.parametrize("mode", ["zero", "mean"])
 def test_matches_weight_surgery(mode, surgeon):
-    got = ex.loss_increase_per_head(model, TOKENS, mode)
-    assert_close(got, oracle(surgeon, TOKENS, mode), atol=2e-4,
-                 name=f"loss increase per head [layer, head], {mode} ablation, vs editing W_O and b_O")
+    passes = []
+    handle = model.embed.register_forward_hook(lambda *_: passes.append(1))
+    try:
+        got = ex.loss_increase_per_head(model, TOKENS, mode)
+    finally:
+        handle.remove()
+    expected = oracle(surgeon, TOKENS, mode)
+    assert_close(got, expected, atol=2e-4,
+                 name=f"loss increase per head [layer, head], {mode} ablation, vs editing W_O and b_O", mistakes={
+        "the sign is flipped: the increase is ablated loss minus clean loss": lambda: -expected,
+        "the mode is ignored: this is the other ablation's table": lambda: oracle(surgeon, TOKENS, "mean" if mode == "zero" else "zero"),
+    })
+    if len(passes) > 9:
+        raise mistake(f"the model ran {len(passes)} times; the rules allow one forward pass per head (8) plus one clean run",
+                      "cache the clean loss and the z means once, before the loop over heads")
 
 
 def test_other_tokens_and_previous_token_head_stands_out(surgeon):

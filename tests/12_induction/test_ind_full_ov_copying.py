@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens import FactoredMatrix
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -41,17 +41,23 @@ def test_copy_fraction_reads_rows_not_columns():
     # row maxima: 0, 0, 2 (2 of 3 on the diagonal); column maxima: 1, 1, 2 (1 of 3)
     m = torch.tensor([[1.0, 0.0, 0.0], [9.0, 2.0, 0.0], [0.0, 5.0, 6.0]])
     assert_close(ex.copy_fraction(FactoredMatrix(m, torch.eye(3)), torch.arange(3)), 2 / 3, atol=1e-6,
-                 name="copy fraction (maximum over each row: the output token a source token pushes up most)")
+                 name="copy fraction (maximum over each row: the output token a source token pushes up most)",
+                 mistakes={"the maximum was taken over each column; take it over each row (dim=-1)": 1 / 3})
 
 
 def test_copy_fraction_restricts_rows_and_columns():
     # with all 4 tokens, row 1's maximum is column 3; among tokens [0, 1, 2] it is its own column
     m = torch.tensor([[4.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 7.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
     factored = FactoredMatrix(m, torch.eye(4))
-    assert_close(ex.copy_fraction(factored, torch.tensor([0, 1, 2])), 2 / 3, atol=1e-6,
-                 name="copy fraction among tokens [0, 1, 2] (columns restricted too)")
+    ids = torch.tensor([0, 1, 2])
+    before = ids.clone()
+    assert_close(ex.copy_fraction(factored, ids), 2 / 3, atol=1e-6,
+                 name="copy fraction among tokens [0, 1, 2] (columns restricted too)",
+                 mistakes={"the columns were not restricted to token_ids: restrict rows *and* columns": 1 / 3})
+    assert_unchanged(before, ids, name="token_ids")
     assert_close(ex.copy_fraction(factored, torch.tensor([2, 0])), 0.5, atol=1e-6,
-                 name="copy fraction among tokens [2, 0] (row i of the result is token_ids[i])")
+                 name="copy fraction among tokens [2, 0] (row i of the result is token_ids[i])",
+                 mistakes={"each row's best column was compared with token_ids; in the restricted matrix row i's diagonal is column i": 0.0})
 
 
 def test_induction_heads_copy_and_layer0_heads_do_not():

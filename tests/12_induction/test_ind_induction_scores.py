@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise, show_heatmap
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake, show_heatmap
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -30,9 +30,19 @@ def test_scores_match_detect_head_on_the_induction_stripe(batch, half_len, detec
     tokens = repeated_tokens(batch, half_len, torch.Generator().manual_seed(half_len))
     # detect_head divides by all 1 + 2 * half_len queries; the score averages over the half_len of the second copy
     expected = detect(model, tokens, induction_stripe(half_len)) * (1 + 2 * half_len) / half_len
+    _, cache = model.run_with_cache(tokens)
+    patterns = [cache["pattern", layer] for layer in range(2)]
+    stripe = lambda p, offset, start: torch.stack([q.diagonal(offset=offset, dim1=-2, dim2=-1)[..., start:].mean(dim=(0, -1)) for q in p])  # noqa: E731
     monkeypatch.setattr(model, "run_with_cache", no_cache)
     scores = ex.induction_scores(model, tokens, half_len)
-    assert_close(scores, expected, atol=1e-5, name=f"induction scores [layer, head] (half_len {half_len})")
+    assert_close(scores, expected, atol=1e-5, name=f"induction scores [layer, head] (half_len {half_len})", mistakes={
+        "this is the duplicate-token score (key i - half_len, the earlier occurrence itself); the induction key is i - half_len + 1":
+            lambda: stripe(patterns, -half_len, 1),
+        "the stripe includes queries of the first copy; average over the half_len queries of the second copy only":
+            lambda: stripe(patterns, -(half_len - 1), 0),
+        "the stripe starts one query late; the second copy's queries are half_len+1 … 2*half_len":
+            lambda: stripe(patterns, -(half_len - 1), 3),
+    })
 
 
 def test_hook_writes_its_layers_row_on_a_hand_made_pattern():
@@ -47,10 +57,28 @@ def test_hook_writes_its_layers_row_on_a_hand_made_pattern():
     pattern[:, 1, [4, 5, 6], [1, 2, 3]] = 1.0  # head 1: the earlier occurrence itself (a duplicate-token head)
     pattern[:, 1, [1, 2, 3], [0, 0, 0]] = 1.0  # and the first copy, which must not count
     scores = torch.zeros(2, 2)
+    before = pattern.clone()
     result = ex.induction_score_hook(pattern, FakeHook(), half_len, scores)
+    assert_unchanged(before, pattern, name="pattern")
     assert result is None, "the hook returns nothing (returning a tensor would replace the pattern)"
     assert_close(scores, torch.tensor([[0.0, 0.0], [0.75, 0.0]]), atol=1e-6,
                  name="scores after the hook ran for layer 1")
+
+
+def test_hook_uses_hook_layer_also_for_multi_digit_layers():
+    class FakeHook:
+        name = "blocks.12.attn.hook_pattern"
+
+        def layer(self):
+            return 12
+
+    pattern = torch.zeros(1, 2, 7, 7)
+    pattern[0, 1, [4, 5, 6], [2, 3, 4]] = 1.0
+    scores = torch.zeros(14, 2)
+    ex.induction_score_hook(pattern, FakeHook(), 3, scores)
+    if scores[1].abs().sum() > 0 or scores[2].abs().sum() > 0:
+        raise mistake("the layer was read from a character of the hook's name; use hook.layer() (layer 12 here)")
+    assert_close(scores[12], torch.tensor([0.0, 1.0]), atol=1e-6, name="row 12 of the scores after the hook of layer 12")
 
 
 def test_finds_the_heads_detect_head_calls_induction_heads(detect):

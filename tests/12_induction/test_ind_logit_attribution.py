@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -32,8 +32,17 @@ def constant_term(tokens):
 def test_components_match_transformer_lens_decomposition(make_tokens):
     _, cache = model.run_with_cache(make_tokens())
     components = ex.residual_components(cache, model)
-    assert_close(components, tl_components(cache), atol=1e-5,
-                 name="components [embed, pos_embed, L0H0 … L1H3, bias] vs cache.get_full_resid_decomposition")
+    expected = tl_components(cache)
+    head_major = [0, 1, 2, 6, 3, 7, 4, 8, 5, 9, 10]  # L0H0, L1H0, L0H1, L1H1, ...
+    assert_close(components, expected, atol=1e-5,
+                 name="components [embed, pos_embed, L0H0 … L1H3, bias] vs cache.get_full_resid_decomposition", mistakes={
+        "the heads are ordered head first (L0H0, L1H0, L0H1, …); the order is layer first: L0H0 … L0H3, L1H0 … L1H3":
+            lambda: expected[head_major],
+        "the bias component holds only one layer's b_O; it is the sum of b_O over both layers":
+            lambda: torch.cat([expected[:-1], model.b_O[0].expand_as(expected[-1])[None]]),
+        "the bias component holds only one layer's b_O (layer 1); it is the sum of b_O over both layers":
+            lambda: torch.cat([expected[:-1], model.b_O[1].expand_as(expected[-1])[None]]),
+    })
     assert_close(components.sum(0), cache["ln_final.hook_in"], atol=1e-4, name="sum of the components vs the final residual")
 
 
@@ -44,9 +53,27 @@ def test_attributions_match_transformer_lens_with_the_frozen_scale(make_tokens):
     # apply_ln_to_stack centres each component and divides by the cached final scale
     normalised = cache.apply_ln_to_stack(tl_components(cache), layer=None) * model.ln_final.w
     expected = torch.einsum("cbpd,dbp->bpc", normalised[:, :, :-1], model.W_U[:, tokens[:, 1:]])
-    got = ex.logit_attribution(ex.residual_components(cache, model), cache, model, tokens)
+    components = tl_components(cache)
+    before = components.clone()
+    got = ex.logit_attribution(components, cache, model, tokens)
+    if not torch.equal(before, components):
+        raise mistake("your code changed its argument `components` in place; compute a new tensor instead")
+    scale, w = cache["scale"], model.ln_final.w
+    centred = components - components.mean(-1, keepdim=True)
+
+    def attribute(normalised, targets=tokens[:, 1:], positions=slice(None, -1)):
+        return torch.einsum("cbpd,dbp->bpc", normalised[:, :, positions], model.W_U[:, targets])
+
     assert_close(got, expected, atol=1e-4, rtol=1e-4,
-                 name="attributions [batch, pos-1, component] vs TransformerLens' apply_ln_to_stack")
+                 name="attributions [batch, pos-1, component] vs TransformerLens' apply_ln_to_stack", mistakes={
+        "the components are not centred (subtract each component's mean over d_model) before dividing by the scale":
+            lambda: attribute(components / scale * w),
+        "each component was divided by its own scale; the scale is frozen: divide every component by cache['scale']":
+            lambda: attribute(centred / (centred.pow(2).mean(-1, keepdim=True) + model.cfg.eps).sqrt() * w),
+        "ln_final.w is missing: normalised = centred / scale * ln_final.w": lambda: attribute(centred / scale),
+        "the attribution is to the current token; position p predicts tokens[:, p + 1]":
+            lambda: attribute(centred / scale * w, targets=tokens[:, :-1]),
+    })
 
 
 @pytest.mark.parametrize("make_tokens", INPUTS.values(), ids=INPUTS.keys())

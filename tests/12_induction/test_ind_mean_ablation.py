@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -21,7 +21,11 @@ def test_mean_z_averages_batch_and_positions(layer):
     cache = fresh_cache()
     z = cache["z", layer]
     expected = z.reshape(-1, *z.shape[2:]).mean(dim=0)  # [head, d_head]
-    assert_close(ex.mean_z(cache, layer), expected, atol=1e-6, name=f"mean of layer-{layer} z over batch and positions")
+    assert_close(ex.mean_z(cache, layer), expected, atol=1e-6, name=f"mean of layer-{layer} z over batch and positions", mistakes={
+        "the mean is over the batch only; take it over the batch and the positions (dims 0 and 1)": lambda: z.mean(0),
+        "the mean is over the positions only; take it over the batch and the positions (dims 0 and 1)": lambda: z.mean(1),
+        "the mean includes the d_head axis; keep [head, d_head]": lambda: z.mean(dim=(0, 1, 3)),
+    })
 
 
 def test_hook_on_the_worked_example():
@@ -37,10 +41,14 @@ def test_hook_returns_a_new_tensor_and_leaves_its_input_alone():
     before = z.clone()
     mean = ex.mean_z(cache, 1)
     out = ex.mean_ablation_hook(z, None, 3, mean)
-    assert_close(z, before, atol=0, name="the z given to the hook (it must not change: return a new tensor)")
+    assert_unchanged(before, z, name="z")
     expected = before.clone()
     expected[:, :, 3] = before[:, :, 3].mean(dim=(0, 1))
-    assert_close(out, expected, atol=1e-6, name="hook output: head 3 replaced by its mean, other heads untouched")
+    zeroed = before.clone()
+    zeroed[:, :, 3] = 0.0
+    assert_close(out, expected, atol=1e-6, name="hook output: head 3 replaced by its mean, other heads untouched", mistakes={
+        "head 3 was zeroed; mean ablation replaces it by mean[head]": zeroed,
+    })
 
 
 @pytest.mark.parametrize("layer, head", HEADS, ids=[f"L{l}H{h}" for l, h in HEADS])
@@ -66,5 +74,8 @@ def test_mean_comes_from_the_given_cache(surgeon):
     # means from another batch give another loss: the function must use the cache it is given
     other = fresh_cache(repeated_tokens(4, 12, torch.Generator().manual_seed(9)))
     mean = other["z", 0][:, :, 1].mean(dim=(0, 1)).clone()
+    own = fresh_cache()["z", 0][:, :, 1].mean(dim=(0, 1))
     assert_close(ex.mean_ablated_loss(model, TOKENS, other, 0, 1), surgeon.loss(TOKENS, 0, 1, value=mean), atol=1e-4,
-                 name="loss with L0H1 mean-ablated, means taken from another batch's cache")
+                 name="loss with L0H1 mean-ablated, means taken from another batch's cache", mistakes={
+        "the means come from a new run on `tokens`; take them from the cache you are given": lambda: surgeon.loss(TOKENS, 0, 1, value=own),
+    })

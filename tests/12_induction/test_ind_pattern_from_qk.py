@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformer_lens.head_detector import detect_head
 
-from arena_cli.testing import assert_close, load_exercise, show_heatmap
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, show_heatmap
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -26,7 +26,25 @@ def test_matches_the_cached_pattern(shape, layer):
     _, cache = model.run_with_cache(random_tokens(*shape, seed=sum(shape) + layer))
     pattern = ex.attention_pattern(cache["q", layer], cache["k", layer])
     assert_close(pattern, cache["pattern", layer], atol=1e-5,
-                 name=f"layer-{layer} pattern [batch, head, q_pos, k_pos] vs cache['pattern', {layer}]")
+                 name=f"layer-{layer} pattern [batch, head, q_pos, k_pos] vs cache['pattern', {layer}]",
+                 mistakes=pattern_mistakes(cache["q", layer], cache["k", layer]))
+
+
+def pattern_mistakes(q, k):
+    d = q.shape[-1]
+    dot = torch.einsum("bqhe,bkhe->bhqk", q, k)
+    n = q.shape[1]
+    future = torch.ones(n, n, dtype=torch.bool).triu(diagonal=1)
+    masked = lambda s: s.masked_fill(future, float("-inf"))  # noqa: E731
+    return {
+        "the scores are not divided by sqrt(d_head)": lambda: masked(dot).softmax(-1),
+        "the scores are divided by d_head; divide by sqrt(d_head)": lambda: masked(dot / d).softmax(-1),
+        "d_head is hard-coded as 16 (the zoo model's); read it from q.shape[-1]": lambda: masked(dot / 4).softmax(-1),
+        "the softmax is over the query axis; take it over the keys (dim=-1)": lambda: masked(dot / math.sqrt(d)).softmax(-2),
+        "the causal mask is missing: keys after the query get -inf": lambda: (dot / math.sqrt(d)).softmax(-1),
+        "the diagonal is masked too: a position may attend to itself":
+            lambda: (dot / math.sqrt(d)).masked_fill(torch.ones(n, n, dtype=torch.bool).triu(), float("-inf")).softmax(-1),
+    }
 
 
 def test_worked_example():
@@ -35,8 +53,12 @@ def test_worked_example():
     q[0, 1, 0, 0] = 2.0
     k[0, 0, 0, 0] = 1.0
     expected = torch.tensor([[1.0, 0.0], [math.e / (math.e + 1), 1 / (math.e + 1)]])
-    assert_close(ex.attention_pattern(q, k)[0, 0], expected, atol=1e-6,
-                 name="pattern of the worked example (scale sqrt(4) = 2)")
+    before = (q.clone(), k.clone())
+    got = ex.attention_pattern(q, k)
+    assert_unchanged(before[0], q, name="q")
+    assert_unchanged(before[1], k, name="k")
+    assert_close(got[0, 0], expected, atol=1e-6, name="pattern of the worked example (scale sqrt(4) = 2)",
+                 mistakes={s: (lambda v=v: v()[0, 0]) for s, v in pattern_mistakes(q, k).items()})
 
 
 def test_equal_scores_spread_evenly_over_the_visible_keys():

@@ -23,14 +23,22 @@ def check_factored(matrix, what: str, shape=(64, 64)):
 def test_qk_circuit_matches_model_qk(layer, head):
     qk = ex.qk_circuit(model, layer, head)
     check_factored(qk, f"qk_circuit(model, {layer}, {head})")
-    assert_close(qk.AB, model.QK[layer, head].AB, atol=1e-5, name=f"W_Q @ W_K.T of L{layer}H{head} vs model.QK")
+    assert_close(qk.AB, model.QK[layer, head].AB, atol=1e-5, name=f"W_Q @ W_K.T of L{layer}H{head} vs model.QK", mistakes={
+        "this is W_K @ W_Q.T, the transpose: the QK circuit is FactoredMatrix(W_Q, W_K.T) (queries are rows)":
+            lambda: model.QK[layer, head].AB.T,
+        "the circuit of another layer: index W_Q and W_K with [layer, head]": lambda: model.QK[1 - layer, head].AB,
+    })
 
 
 @pytest.mark.parametrize("layer, head", HEADS, ids=[f"L{l}H{h}" for l, h in HEADS])
 def test_ov_circuit_matches_model_ov(layer, head):
     ov = ex.ov_circuit(model, layer, head)
     check_factored(ov, f"ov_circuit(model, {layer}, {head})")
-    assert_close(ov.AB, model.OV[layer, head].AB, atol=1e-5, name=f"W_V @ W_O of L{layer}H{head} vs model.OV")
+    assert_close(ov.AB, model.OV[layer, head].AB, atol=1e-5, name=f"W_V @ W_O of L{layer}H{head} vs model.OV", mistakes={
+        "the circuit of another layer: index W_V and W_O with [layer, head]": lambda: model.OV[1 - layer, head].AB,
+        "the OV circuit is transposed: it is FactoredMatrix(W_V, W_O), rows read from the key position":
+            lambda: model.OV[layer, head].AB.T,
+    })
 
 
 def test_qk_circuit_gives_the_attention_scores():

@@ -2,7 +2,7 @@ import pytest
 import torch
 from transformer_lens.head_detector import detect_head
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -18,10 +18,15 @@ def test_hook_returns_a_new_tensor_and_leaves_its_input_alone():
     before = z.clone()
     out = ex.zero_ablation_hook(z, None, 2)
     assert out is not None, "the hook must return the ablated tensor"
-    assert_close(z, before, atol=0, name="the z given to the hook (it must not change: return a new tensor)")
+    assert_unchanged(before, z, name="z")
     expected = before.clone()
     expected[:, :, 2] = 0.0
-    assert_close(out, expected, atol=0, name="hook output: head 2 zero, other heads untouched")
+    wrong_axis = before.clone()
+    wrong_axis[:, 2] = 0.0
+    assert_close(out, expected, atol=0, name="hook output: head 2 zero, other heads untouched", mistakes={
+        "position 2 was zeroed; z is [batch, pos, head, d_head], so the head is the third axis: z[:, :, head]": wrong_axis,
+        "every head was zeroed; only head `head`": torch.zeros_like(before),
+    })
 
 
 @pytest.mark.parametrize("layer, head", HEADS, ids=[f"L{l}H{h}" for l, h in HEADS])
@@ -29,7 +34,11 @@ def test_loss_matches_zeroing_the_heads_output_weights(layer, head, surgeon):
     got = ex.zero_ablated_loss(model, TOKENS, layer, head)
     assert isinstance(got, float), f"return a Python float, got {type(got).__name__}"
     assert_close(got, surgeon.loss(TOKENS, layer, head), atol=1e-4,
-                 name=f"loss with L{layer}H{head} zero-ablated vs the same model with that head's W_O zeroed")
+                 name=f"loss with L{layer}H{head} zero-ablated vs the same model with that head's W_O zeroed", mistakes={
+        "the head of the other layer was ablated: hook blocks.{layer}.attn.hook_z": lambda: surgeon.loss(TOKENS, 1 - layer, head),
+        "nothing was ablated (this is the clean loss): check the hook's name and that it returns the new tensor":
+            lambda: float(model(TOKENS, return_type="loss")),
+    })
 
 
 def test_model_is_clean_afterwards():

@@ -6,7 +6,6 @@ progress bar per call: it is silenced here, for the oracles and for you.
 """
 
 import pytest
-import torch
 
 from arena_cli.testing import torch_on_one_thread
 

@@ -1,7 +1,7 @@
 import torch
 
 from arena_cli.course import ioi
-from arena_cli.testing import assert_close, load_exercise, show_head_scores
+from arena_cli.testing import assert_close, load_exercise, mistake, show_head_scores
 
 ex = load_exercise(__file__)
 model = ioi.model()
@@ -42,10 +42,16 @@ def test_name_movers_and_subject_heads():
         return sorted((l, h) for l in range(3) for h in range(4) if io[l, h] > m and io[l, h] > r * s1[l, h])
 
     for m, r in ((0.5, 3.0), (0.2, 1.0), (0.75, 3.0), (0.1, 3.0)):
-        got = ex.name_movers(scores, min_attention=m, ratio=r)
+        got = [tuple(x) for x in ex.name_movers(scores, min_attention=m, ratio=r)]
+        if got != movers(m, r) and got == movers(m, 0.0):
+            raise mistake("the ratio was ignored: a name mover also needs end_to_io > ratio * end_to_s1",
+                          f"name_movers(min_attention={m}, ratio={r}): expected {movers(m, r)}, got {got}")
         assert [tuple(x) for x in got] == movers(m, r), f"name_movers(min_attention={m}, ratio={r}): expected {movers(m, r)}, got {got}"
     assert [tuple(x) for x in ex.name_movers(scores)] == [(1, 0), (1, 2)], "with the defaults: L1H0 and L1H2"
     for m in (0.8, 0.99, 0.01):
         want = sorted((l, h) for l in range(3) for h in range(4) if s2[l, h] > m)
-        got = ex.subject_heads(scores, min_attention=m)
+        got = [tuple(x) for x in ex.subject_heads(scores, min_attention=m)]
+        if got != want and got == sorted((l, h) for l in range(3) for h in range(4) if s2[l, h] > 0.8):
+            raise mistake("min_attention was ignored: the threshold is the argument, not 0.8",
+                          f"subject_heads(min_attention={m}): expected {want}, got {got}")
         assert [tuple(x) for x in got] == want, f"subject_heads(min_attention={m}): expected {want}, got {got}"

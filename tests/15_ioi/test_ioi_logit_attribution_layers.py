@@ -1,5 +1,3 @@
-import torch
-
 from arena_cli.course import ioi
 from arena_cli.testing import assert_close, load_exercise, show_lines
 

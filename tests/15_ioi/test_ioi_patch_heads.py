@@ -1,5 +1,4 @@
 import pandas as pd
-import torch
 import transformer_lens.patching as patching
 
 from arena_cli.course import ioi

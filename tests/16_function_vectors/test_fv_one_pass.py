@@ -25,17 +25,19 @@ def reference_read(tokens, vector):
     """The activations of the intervened model, captured by a second hook after the editing one."""
     seen = {}
 
-    def capture(act, hook):
-        seen[hook.name] = act.detach().clone()
+    def capturer(name):  # keyed by the name asked for (the bridge may call its hook by an alias)
+        def capture(act, hook):
+            seen[name] = act.detach().clone()
+        return capture
 
     def add(resid, hook):
         resid = resid.clone()
         resid[:, -1] += vector
-        capture(resid, hook)
+        capturer(steered)(resid, hook)
         return resid
 
     steered = f"blocks.{LAYER}.hook_resid_pre"
-    logits = model.run_with_hooks(tokens, fwd_hooks=[(steered, add)] + [(name, capture) for name in READ if name != steered])
+    logits = model.run_with_hooks(tokens, fwd_hooks=[(steered, add)] + [(name, capturer(name)) for name in READ if name != steered])
     return logits, seen
 
 
@@ -65,7 +67,7 @@ def test_steered_run_leaves_no_hook_behind():
 
 def reference_patch(tokens, z_means, heads, *, every_position=False):
     def patch(z, hook):
-        layer = int(hook.name.split(".")[1])
+        layer = int(hook.name.split(".")[1])  # blocks.<layer>.…
         z = z.clone()
         for l, h in heads:
             if l == layer:

@@ -6,7 +6,6 @@ the training mix) are loaded once per check file.
 """
 
 import pytest
-import torch
 
 from arena_cli.testing import torch_on_one_thread
 from arena_cli.course.brackets import all_strings

@@ -1,4 +1,3 @@
-import torch
 
 from arena_cli.course.brackets import constant_term, unbalanced_post_ln
 from arena_cli.testing import assert_close, assert_unchanged, load_exercise, show_bars

@@ -54,7 +54,9 @@ def test_the_screen_fits_the_terminal_and_shows_headings_status_level_minutes_pa
     assert len(lines) <= height - 1 and all(len(line) <= width for line in lines)
     body = "\n".join(lines)
     assert "0.0 Part number 0  2/14" in body  # section heading with its tally
-    assert re.search(r"done\s+ex_0_0\s+\*\.\.\.\.\s+5m\s+exercises/00_part/ex_0_0\.py", body)
+    # the whole path where it fits; at 80 columns (a long name in the course) the file's name
+    path = "exercises/00_part/ex_0_0.py" if width == 200 else "ex_0_0.py"
+    assert re.search(r"done\s+ex_0_0\s+\*\.\.\.\.\s+5m\s+" + re.escape(path), body)
     assert re.search(r"> current\s+ex_0_2\s+\*\*\*\.\.\s+7m", body)
     assert "2/105 done" in lines[0]
     assert any("Esc/q back" in line for line in lines[-2:])
@@ -209,12 +211,16 @@ def test_paths_are_hyperlinks_on_a_terminal_and_plain_otherwise(course, monkeypa
         links.set_root(None)
 
 
-def test_the_edit_command_opens_the_current_exercise_and_a_failure_is_one_line(course, tmp_path):
+def test_the_edit_command_opens_the_current_exercise_and_a_failure_is_one_line(course, tmp_path, monkeypatch):
     from arena_cli.editor import Editor, build_argv, editor_command
 
     assert build_argv("code -g {path}:{line}", course / "x.py") == ["code", "-g", f"{course / 'x.py'}:1"]
     assert build_argv("subl -n", course / "x.py") == ["subl", "-n", str(course / "x.py")]
-    assert editor_command(None) is None or editor_command(None)  # only ARENA_EDITOR, never a guess
+    monkeypatch.delenv("ARENA_EDITOR", raising=False)
+    monkeypatch.setenv("EDITOR", "vim")
+    assert editor_command(None) is None  # never a guess, not even $EDITOR
+    monkeypatch.setenv("ARENA_EDITOR", "subl")
+    assert editor_command(None) == "subl" and editor_command("code") == "code"
     record = tmp_path / "opened.txt"
     session = terminal_session(course, 80, 24)
     session.editor = Editor(f"sh -c 'echo \"$0\" >> {record}'", lambda line: None)
@@ -237,3 +243,47 @@ def test_the_edit_command_opens_the_current_exercise_and_a_failure_is_one_line(c
     while time.monotonic() < deadline and not failures:
         time.sleep(0.05)
     assert failures and "failed (exit status 1)" in failures[0]
+
+
+def test_the_list_in_a_real_terminal_arrows_enter_and_a_resize(course):
+    """End to end in a pseudo-terminal: `l`, arrow keys, Enter; a resize redraws the list."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from .test_watch_pty import Screen
+
+    def set_size(fd, rows, cols):
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+    primary, secondary = pty.openpty()
+    set_size(secondary, 24, 80)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env["TERM"] = "xterm"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "arena_cli", "watch"],
+        stdin=secondary, stdout=secondary, stderr=secondary, cwd=course, env=env, start_new_session=True,
+    )
+    os.close(secondary)
+    screen = Screen(primary)
+    try:
+        screen.read_until(r"NOT STARTED")
+        os.write(primary, b"l")
+        screen.read_until(r"arena list.*0/3 done")
+        set_size(primary, 60, 200)
+        screen.read_until(r"Enter/c go there  r reset  d/p/a filter")  # the one-line footer of a wide screen
+        os.write(primary, b"\x1b[B")
+        os.write(primary, b"\x1b[B")
+        os.write(primary, b"zz\r")  # unknown keys first: ignored
+        screen.read_until(r"NOT STARTED  clip")
+        os.write(primary, b"q")
+        screen.read_until(r"Progress saved")
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(primary)

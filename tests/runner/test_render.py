@@ -130,3 +130,20 @@ def test_bench_view_fits_80_columns_and_shows_each_figure_beside_its_target():
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "broadcast_pairwise_distances" in text and "…" not in text
     assert "82 / 83" in text and "<= 100 / 250" in text and "60.5x" in text and "130 / 141" in text and "482 MiB" in text
+
+
+def test_hint_markdown_without_rich_markdown():
+    source = "Use `torch.cat` and **not** a loop.\n\n- first\n\n```python\nx = torch.cat([a, b])\n```\n"
+    text = text_of(render.markdown_lite(source))
+    assert "Use torch.cat and not a loop." in text
+    assert "• first" in text
+    assert "    x = torch.cat([a, b])" in text and "```" not in text
+
+
+def test_arena_hint_does_not_import_rich_markdown():
+    import subprocess
+    import sys
+
+    code = "import sys, arena_cli.render as r; r.hint_view; print('rich.markdown' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"

@@ -1,5 +1,5 @@
 # MISTAKE: name_movers ignores the ratio to the attention on S1.
-# NAMED: name_movers(min_attention=0.1, ratio=3.0)
+# NAMED: the ratio was ignored
 """Discovering the heads' roles from where they look.
 
 Patching said *which* heads matter; their attention patterns say *what they do*. In an IOI

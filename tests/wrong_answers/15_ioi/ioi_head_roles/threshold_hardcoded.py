@@ -1,5 +1,5 @@
 # MISTAKE: subject_heads always uses 0.8 whatever min_attention says.
-# NAMED: subject_heads(min_attention=0.99)
+# NAMED: min_attention was ignored
 """Discovering the heads' roles from where they look.
 
 Patching said *which* heads matter; their attention patterns say *what they do*. In an IOI

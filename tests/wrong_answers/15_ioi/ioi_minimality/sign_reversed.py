@@ -22,7 +22,6 @@ the previous exercise):
 Worked example: if F(C) = 1.1 and F(C without L1H0) = 1.0, L1H0's marginal effect is 0.1.
 """
 
-from jaxtyping import Float  # noqa: F401  (shapes: everything here is a float)
 
 from arena_cli.zoo.ioi import IOIBatch, faithfulness
 

@@ -23,7 +23,6 @@ Worked example (p = 5: 2 frequencies): coefficients rows [const, cos1, sin1, cos
 """
 
 import einops
-import torch
 from jaxtyping import Float
 from torch import Tensor
 

@@ -37,7 +37,6 @@ cleanup 30, grokked 40.
 
 import math
 
-import torch
 from torch import Tensor
 
 P = 113

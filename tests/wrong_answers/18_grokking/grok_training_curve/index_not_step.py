@@ -23,7 +23,6 @@ Worked example: curve {"step": [0, 10, 20], "train_acc": [0.2, 0.995, 1.0], …}
 first_step(curve, "train_acc", 0.99) = 10; first_step(curve, "train_acc", 2.0) = -1.
 """
 
-import torch
 from torch import Tensor
 
 

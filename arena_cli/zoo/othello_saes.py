@@ -1,0 +1,155 @@
+"""Sparse autoencoders (SAELens) trained on the residual stream of the zoo's `othello` model.
+
+Section 1.4 studies them. Each SAE is a SAELens `StandardSAE` (ReLU latents, L1 penalty),
+trained by SAELens' own `SAETrainer` on the residual stream at the positions of moves (`<bos>`
+and padding left out) of random legal games from the zoo's generator, and shipped in SAELens'
+own format (`sae_weights.safetensors` + `cfg.json`, read by `StandardSAE.load_from_disk`) in
+`arena_cli/zoo/checkpoints/othello_saes/<name>/`.
+
+    >>> from arena_cli.zoo import othello_saes
+    >>> sae = othello_saes.load_sae("resid3")      # a sae_lens StandardSAE, eval mode
+    >>> sae.cfg.metadata.hook_name
+    'blocks.3.hook_resid_pre'
+
+Retrain them all with `arena dev zoo train othello_saes` (= `python -m arena_cli.zoo.othello_saes`):
+deterministic (one thread, fixed seeds), a few minutes on one CPU core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from arena_cli.zoo import CHECKPOINT_DIR
+
+DIR = CHECKPOINT_DIR / "othello_saes"
+
+# name -> hook point, number of latents, L1 coefficient, seed
+SAES: dict[str, dict[str, Any]] = {
+    "resid2": dict(hook="blocks.2.hook_resid_pre", d_sae=256, l1=1.5, seed=1),
+    "resid3": dict(hook="blocks.3.hook_resid_pre", d_sae=256, l1=1.5, seed=2),
+    "resid3_narrow": dict(hook="blocks.3.hook_resid_pre", d_sae=64, l1=1.5, seed=3),
+}
+STEPS, BATCH, LR = 2000, 512, 1e-3
+DATA_GAMES, DATA_SEED = 3000, 1234
+
+
+def sae_dir(name: str) -> Path:
+    return DIR / name
+
+
+def load_sae(name: str):
+    """The shipped SAE `name` (a sae_lens StandardSAE, eval mode, on the CPU)."""
+    from sae_lens.saes.standard_sae import StandardSAE
+
+    if name not in SAES:
+        raise KeyError(f"unknown othello SAE {name!r}; known: {', '.join(SAES)}")
+    sae = StandardSAE.load_from_disk(str(sae_dir(name)), device="cpu")
+    sae.eval()
+    return sae
+
+
+def move_activations(model, tokens: torch.Tensor, hook: str) -> torch.Tensor:
+    """[n, d_model]: the activations at `hook` at every position holding a move (not `<bos>`, not padding)."""
+    from arena_cli.zoo import othello
+
+    with torch.no_grad():
+        _, cache = model.run_with_cache(tokens, names_filter=lambda n: n == hook)
+    keep = tokens != othello.PAD
+    keep[:, 0] = False
+    return cache[hook][keep].float()
+
+
+class Shuffled:
+    """SAELens data provider: batches drawn without replacement from a fixed activation buffer,
+    reshuffled with a seeded generator each epoch."""
+
+    def __init__(self, acts: torch.Tensor, batch: int, seed: int) -> None:
+        self.acts, self.batch = acts, batch
+        self.g = torch.Generator().manual_seed(seed)
+        self.order, self.at = torch.randperm(len(acts), generator=self.g), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self.at + self.batch > len(self.acts):
+            self.order, self.at = torch.randperm(len(self.acts), generator=self.g), 0
+        idx = self.order[self.at : self.at + self.batch]
+        self.at += self.batch
+        return self.acts[idx]
+
+
+def train_one(name: str, acts: torch.Tensor, steps: int = STEPS):
+    from sae_lens.saes.standard_sae import StandardTrainingSAE, StandardTrainingSAEConfig
+    from sae_lens.training.sae_trainer import SAETrainer
+
+    from arena_cli.course.superposition import trainer_config
+
+    spec = SAES[name]
+    torch.manual_seed(spec["seed"])
+    cfg = StandardTrainingSAEConfig(d_in=acts.shape[1], d_sae=spec["d_sae"], l1_coefficient=spec["l1"], l1_warm_up_steps=steps // 10)
+    cfg.metadata.hook_name = spec["hook"]
+    cfg.metadata.model_name = "othello"
+    sae = StandardTrainingSAE(cfg)
+    with torch.no_grad():  # start the decoder bias at the data's mean
+        sae.b_dec.copy_(acts.mean(0))
+    trainer = SAETrainer(trainer_config(steps, BATCH, LR, dead_feature_window=steps), sae, Shuffled(acts, BATCH, spec["seed"]))
+    with contextlib.redirect_stderr(io.StringIO()):
+        trainer.fit()
+    return sae
+
+
+def explained_variance(sae, acts: torch.Tensor) -> float:
+    with torch.no_grad():
+        recon = sae.decode(sae.encode(acts))
+    return float(1 - (acts - recon).pow(2).sum() / (acts - acts.mean(0)).pow(2).sum())
+
+
+def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = None, steps: int = STEPS) -> dict[str, Any]:
+    """Train every SAE of SAES and write them under `out` (default: the shipped directory)."""
+    from sae_lens.saes.standard_sae import StandardSAE
+
+    from arena_cli.zoo import load, othello
+
+    out = DIR if out is None else Path(out)
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    start = time.time()
+    result: dict[str, Any] = {}
+    try:
+        model = load("othello")
+        games = othello.random_games(DATA_GAMES, torch.Generator().manual_seed(DATA_SEED))
+        tokens = games.tokens()[:, :-1]
+        buffers: dict[str, torch.Tensor] = {}
+        for name, spec in SAES.items():
+            if spec["hook"] not in buffers:
+                buffers[spec["hook"]] = move_activations(model, tokens, spec["hook"])
+            acts = buffers[spec["hook"]]
+            t0 = time.time()
+            sae = train_one(name, acts, steps)
+            path = out / name
+            path.mkdir(parents=True, exist_ok=True)
+            inference = StandardSAE.from_dict(sae.cfg.get_inference_sae_cfg_dict())
+            inference.load_state_dict({k: v for k, v in sae.state_dict().items() if k in inference.state_dict()})
+            inference.save_model(path)
+            with torch.no_grad():
+                l0 = float((sae.encode(acts) > 0).float().sum(-1).mean())
+            result[name] = dict(hook=spec["hook"], d_sae=spec["d_sae"], explained_variance=round(explained_variance(sae, acts), 4),
+                                l0=round(l0, 2), seconds=round(time.time() - t0, 1))
+            print(f"[othello_saes] {name}: {result[name]}", flush=True)
+    finally:
+        torch.set_num_threads(old)
+    result["train_seconds"] = round(time.time() - start, 1)
+    (out / "metrics.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(train(), indent=2))
