@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformer_lens.head_detector import detect_head
 
-from arena_cli.testing import load_exercise
+from arena_cli.testing import load_exercise, mistake
 from arena_cli.zoo import load
 
 ex = load_exercise(__file__)
@@ -44,6 +44,21 @@ def test_replays_the_stated_draws(d_model, d_head, n):
     fro = lambda m: torch.linalg.matrix_norm(m, ord="fro")  # noqa: E731
     expected = (fro(A @ B) / (fro(A) * fro(B))).mean().item()
     got = ex.random_composition_baseline(d_model, d_head, n, torch.Generator().manual_seed(n))
+    gen = torch.Generator().manual_seed(n)
+    interleaved = [torch.randn(n, *shape, generator=gen) for shape in [(d_model, d_head), (d_model, d_head), (d_head, d_model), (d_head, d_model)]]
+    gen = torch.Generator().manual_seed(n)
+    square = [torch.randn(n, d_model, d_model, generator=gen) for _ in range(2)]
+    variants = {
+        "the factors were drawn in another order (both left factors first); draw W_A left, W_A right, W_B left, W_B right":
+            (fro((interleaved[0] @ interleaved[2]) @ (interleaved[1] @ interleaved[3]))
+             / (fro(interleaved[0] @ interleaved[2]) * fro(interleaved[1] @ interleaved[3]))).mean().item(),
+        "these are full-rank d_model x d_model matrices; each must be a product of [d_model, d_head] and [d_head, d_model] factors":
+            (fro(square[0] @ square[1]) / (fro(square[0]) * fro(square[1]))).mean().item(),
+        "the score is not normalised: divide ||W_A W_B|| by ||W_A|| ||W_B||": fro(A @ B).mean().item(),
+    }
+    for sentence, value in variants.items():
+        if abs(got - expected) >= 1e-5 and abs(got - value) < 1e-4 * max(1.0, abs(value)):
+            raise mistake(sentence, f"got {got:.6f}; the stated draws give {expected:.6f}")
     assert abs(got - expected) < 1e-5, (
         f"with the draws in the stated order (W_A left, W_A right, W_B left, W_B right) the mean score is "
         f"{expected:.6f}; got {got:.6f}"

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -34,8 +34,14 @@ def tl_parts(cache, head, which):
 def test_components_match_transformer_lens_decomposition(make_tokens):
     _, cache = model.run_with_cache(make_tokens())
     components = ex.decompose_resid_pre(cache, model)
-    assert_close(components, tl_components(cache), atol=1e-5,
-                 name="components [embed, pos_embed, L0H0 … L0H3, bias] vs cache.get_full_resid_decomposition(layer=1)")
+    expected = tl_components(cache)
+    assert_close(components, expected, atol=1e-5,
+                 name="components [embed, pos_embed, L0H0 … L0H3, bias] vs cache.get_full_resid_decomposition(layer=1)", mistakes={
+        "the bias component is the sum of both layers' b_O; layer 1 reads only what layer 0 wrote (b_O of layer 0)":
+            lambda: torch.cat([expected[:-1], model.b_O.sum(0).expand_as(expected[-1])[None]]),
+        "the head results use layer 1's W_O; layer 1's input holds layer 0's heads (W_O[0])":
+            lambda: torch.cat([expected[:2], torch.einsum("bphe,hed->hbpd", cache["z", 0], model.W_O[1]), expected[-1:]]),
+    })
     assert_close(components.sum(0), cache["resid_pre", 1], atol=1e-5, name="sum of the components vs resid_pre of layer 1")
 
 
@@ -43,12 +49,43 @@ def test_components_match_transformer_lens_decomposition(make_tokens):
 @pytest.mark.parametrize("head", range(4), ids=[f"L1H{h}" for h in range(4)])
 def test_parts_add_up_to_the_cached_queries_and_keys(head, which):
     _, cache = model.run_with_cache(INPUTS["repeated_3x(1+2x10)"]())
-    parts = ex.decompose_qk(ex.decompose_resid_pre(cache, model), cache, model, head, which)
+    components = tl_components(cache)
+    before = components.clone()
+    parts = ex.decompose_qk(components, cache, model, head, which)
+    if not torch.equal(before, components):
+        raise mistake("your code changed its argument `components` in place; compute a new tensor instead")
     assert tuple(parts.shape) == (7, 3, 21, 16), f"parts should be [component 7, batch, pos, d_head], got {tuple(parts.shape)}"
+    W = (model.W_Q if which == "q" else model.W_K)[1, head]
+    b = (model.b_Q if which == "q" else model.b_K)[1, head]
+    ln = model.blocks[1].ln1
+    centred = components - components.mean(-1, keepdim=True)
+    constant = ln.b @ W + b
+
+    def with_constant(p, where="bias"):
+        p = p.clone()
+        if where == "bias":
+            p[-1] += constant
+        elif where == "every":
+            p += constant
+        return p
+
+    mistakes = {
+        "the constants b_ln @ W + b were added to every component; they go into the bias component only":
+            lambda: with_constant(centred / cache["scale", 1, "ln1"] * ln.w @ W, "every"),
+        "the constants b_ln @ W + b are missing from the bias component":
+            lambda: with_constant(centred / cache["scale", 1, "ln1"] * ln.w @ W, "none"),
+        "the components are not centred before dividing by the scale":
+            lambda: with_constant(components / cache["scale", 1, "ln1"] * ln.w @ W),
+        "the scale is ln_final's (cache['scale']); layer 1's queries and keys use cache['scale', 1, 'ln1']":
+            lambda: with_constant(centred / cache["scale"] * ln.w @ W),
+        "ln1.w is missing: normalised = centred / scale * ln1.w": lambda: with_constant(centred / cache["scale", 1, "ln1"] @ W),
+    }
     assert_close(parts.sum(0), cache[which, 1][:, :, head], atol=1e-4,
-                 name=f"sum of the {which} parts vs cache['{which}', 1][:, :, {head}]")
+                 name=f"sum of the {which} parts vs cache['{which}', 1][:, :, {head}]",
+                 mistakes={sentence: (lambda v=v: v().sum(0)) for sentence, v in mistakes.items()})
     assert_close(parts, tl_parts(cache, head, which), atol=1e-4,
-                 name=f"{which} parts per component vs TransformerLens' apply_ln_to_stack (constants in the bias part)")
+                 name=f"{which} parts per component vs TransformerLens' apply_ln_to_stack (constants in the bias part)",
+                 mistakes=mistakes)
 
 
 def test_parts_follow_the_components_given():

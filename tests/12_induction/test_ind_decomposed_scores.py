@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformer_lens.head_detector import detect_head
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -41,10 +41,18 @@ def test_pair_terms_on_hand_made_parts():
     k_parts = torch.zeros(3, 1, 2, 4)
     q_parts[1, 0, 1] = torch.tensor([2.0, 0.0, 0.0, 0.0])  # query component 1 at position 1
     k_parts[2, 0, 0] = torch.tensor([3.0, 0.0, 0.0, 0.0])  # key component 2 at position 0
+    before = (q_parts.clone(), k_parts.clone())
     scores = ex.decomposed_scores(q_parts, k_parts)
+    assert_unchanged(before[0], q_parts, name="q_parts")
+    assert_unchanged(before[1], k_parts, name="k_parts")
     expected = torch.zeros(2, 3, 1, 2, 2)
     expected[1, 2, 0, 1, 0] = 2.0 * 3.0 / 2.0  # / sqrt(d_head = 4)
-    assert_close(scores, expected, atol=1e-6, name="scores [q_comp, k_comp, batch, q_pos, k_pos] of hand-made parts")
+    assert_close(scores, expected, atol=1e-6, name="scores [q_comp, k_comp, batch, q_pos, k_pos] of hand-made parts", mistakes={
+        "the scores are not divided by sqrt(d_head)": expected * 2.0,
+        "d_head is hard-coded as 16 (the zoo model's); read it from the parts' last axis": expected / 2.0,
+        "the scores are divided by d_head; divide by sqrt(d_head)": expected / 2.0,
+        "the query and key positions are swapped: [q_comp, k_comp, batch, q_pos, k_pos]": expected.transpose(-1, -2),
+    })
 
 
 def test_strength_is_the_std_over_causal_entries():
@@ -55,8 +63,18 @@ def test_strength_is_the_std_over_causal_entries():
     expected = torch.stack(
         [torch.stack([scores[i, j][:, causal].flatten().std() for j in range(2)]) for i in range(3)]
     )
-    assert_close(ex.pair_strength(scores), expected, atol=1e-5,
-                 name="std of each pair over batch and j <= i entries (unbiased)")
+    before = scores.clone()
+    got = ex.pair_strength(scores)
+    assert_unchanged(before, scores, name="scores")
+    assert_close(got, expected, atol=1e-5,
+                 name="std of each pair over batch and j <= i entries (unbiased)", mistakes={
+        "this is the biased standard deviation; use torch's default (unbiased)":
+            lambda: before[..., causal].flatten(start_dim=2).std(dim=-1, unbiased=False),
+        "the entries above the diagonal (j > i) were counted; only the causal ones (j <= i) count":
+            lambda: before.flatten(start_dim=2).std(dim=-1),
+        "the std is per batch item, then averaged; take one std over the batch and the causal entries together":
+            lambda: before[..., causal].std(dim=-1).mean(dim=-1),
+    })
 
 
 def test_token_query_reads_the_previous_token_head_on_the_key_side():
@@ -69,3 +87,14 @@ def test_token_query_reads_the_previous_token_head_on_the_key_side():
             f"L1H{head}: with the token embedding as query, the strongest key component is {ORDER[key]}, "
             f"expected the previous-token head L0H{prev}; strengths {strength[0].tolist()}"
         )
+
+
+def test_scale_follows_d_head_of_the_parts():
+    gen = torch.Generator().manual_seed(2)
+    q_parts, k_parts = torch.randn(3, 2, 4, 9, generator=gen), torch.randn(2, 2, 4, 9, generator=gen)
+    expected = torch.einsum("cbie,dbje->cdbij", q_parts, k_parts) / 3.0
+    assert_close(ex.decomposed_scores(q_parts, k_parts), expected, atol=1e-5, name="scores of parts with d_head 9", mistakes={
+        "d_head is hard-coded as 16 (the zoo model's); read it from the parts' last axis": expected * 3.0 / 4.0,
+        "the scores are divided by d_head; divide by sqrt(d_head)": expected / 3.0,
+        "the scores are not divided by sqrt(d_head)": expected * 3.0,
+    })

@@ -76,3 +76,12 @@ def test_shows_the_previous_token_pattern():
     head = int(detect_head(model, text, "previous_token_head")[0].argmax())
     labels = model.to_str_tokens(text)
     show_heatmap(pattern[0, head], labels, labels, title=f"layer 0, head {head}: the previous-token head (query rows, key columns)")
+
+
+def test_scale_follows_d_head_of_the_input():
+    # d_head 9 (scale 3): nothing here is the zoo model's size
+    gen = torch.Generator().manual_seed(3)
+    q, k = torch.randn(2, 5, 3, 9, generator=gen), torch.randn(2, 5, 3, 9, generator=gen)
+    scores = torch.einsum("bqhe,bkhe->bhqk", q, k) / 3.0
+    expected = scores.masked_fill(torch.ones(5, 5, dtype=torch.bool).triu(diagonal=1), float("-inf")).softmax(-1)
+    assert_close(ex.attention_pattern(q, k), expected, atol=1e-6, name="pattern with d_head 9", mistakes=pattern_mistakes(q, k))
