@@ -7,7 +7,8 @@ adding probabilities, and stop right *after* the token at which the running tota
 p. That boundary token is kept; nothing after it is.
 
 Rules: `sort`, `softmax`, `cumsum`, and `scatter` (or indexing with the sort order) to put the
-decision back in the original token order. No Python loop over rows or tokens. Do not modify
+decision back in the original token order. We recommend no Python loop over rows or tokens
+(the checks do not look for one). Do not modify
 `logits` in place. The first (most likely) token is always kept.
 
 Worked example (p = 0.75), one row with probabilities

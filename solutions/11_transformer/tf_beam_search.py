@@ -18,8 +18,8 @@ Goal: write two functions.
    `torch.no_grad()`.
 
 Rules: `topk` (or `sort`) over the flattened [n_beams * d_vocab] candidate scores; integer
-division and remainder (`//`, `%`) turn a flat index back into (beam, token). No Python loop
-over beams or tokens.
+division and remainder (`//`, `%`) turn a flat index back into (beam, token). We recommend no
+Python loop over beams or tokens (the checks cannot see one; it is just slower and longer).
 
 Worked example (width 2, d_vocab 3, one beam [5] with score 0):
     log_probs = [[-0.6, -0.9, -2.3]]

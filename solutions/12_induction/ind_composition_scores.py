@@ -25,7 +25,7 @@ LayerNorm is ignored (a common approximation; see the reading page for what this
 and cannot tell you).
 
 Rules: FactoredMatrix (`model.OV`, `model.QK` are [layer, head, d_model, d_model] factored
-matrices: `@`, `.T`, `.norm()`); no Python loops over heads.
+matrices: `@`, `.T`, `.norm()`); we recommend no Python loops over heads (the checks compare values only).
 
 Worked example: score(I, I) for the d x d identity = ||I|| / (||I|| ||I||) = 1 / sqrt(d).
 """

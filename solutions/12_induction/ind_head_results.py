@@ -16,7 +16,8 @@ Why: this split is the first step of every "which head did it" analysis below (d
 attribution, decomposing queries and keys). TransformerLens computes the same thing in
 `cache.stack_head_results`; the checks compare with it (don't call it here).
 
-Rules: one `einops.einsum` for the results.
+Rules: we recommend one `einops.einsum` for the results (the checks compare values only); don't call
+`stack_head_results` (the checks make it fail).
 
 Worked example (1 head, d_head 2, d_model 3):
     z = [1, 2],  W_O = [[1, 0, 0], [0, 1, 1]]  ->  result = [1, 2, 2]

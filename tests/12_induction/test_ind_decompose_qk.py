@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise, mistake
+from arena_cli.testing import assert_close, forbidder, load_exercise, mistake
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -97,3 +97,12 @@ def test_parts_follow_the_components_given():
     a = ex.decompose_qk(components, cache, model, 2, "k")
     b = ex.decompose_qk(swapped, cache, model, 2, "k")
     assert_close(b, a[[1, 0, 2, 3, 4, 5, 6]], atol=1e-5, name="parts of swapped components (embed <-> pos_embed)")
+
+
+def test_does_not_call_the_transformer_lens_helpers(monkeypatch):
+    _, cache = model.run_with_cache(INPUTS["text"]())
+    expected = tl_components(cache)
+    forbidder(monkeypatch)(
+        "transformer_lens.ActivationCache.stack_head_results", "transformer_lens.ActivationCache.get_full_resid_decomposition",
+    )
+    assert_close(ex.decompose_resid_pre(cache, model), expected, atol=1e-5, name="components, written by hand")

@@ -2,7 +2,7 @@ import einops
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, assert_unchanged, load_exercise
+from arena_cli.testing import assert_close, forbidder, assert_unchanged, load_exercise
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -58,3 +58,10 @@ def test_attn_out_from_heads_sums_the_head_axis():
     expected = torch.stack([torch.ones(64), 2 * torch.ones(64)])[None] + model.b_O[1]
     assert_close(ex.attn_out_from_heads(results, model, 1), expected, atol=1e-6,
                  name="attn_out_from_heads of hand-made results")
+
+
+def test_does_not_call_stack_head_results(monkeypatch):
+    _, cache = model.run_with_cache(repeated_tokens(2, 5, torch.Generator().manual_seed(3)))
+    expected = einops.rearrange(cache.stack_head_results(layer=1)[:4], "h b p d -> b p h d")
+    forbidder(monkeypatch)("transformer_lens.ActivationCache.stack_head_results")
+    assert_close(ex.head_results(cache, model, 0), expected, atol=1e-5, name="layer-0 head results, written by hand")

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from arena_cli.testing import assert_close, load_exercise, mistake
+from arena_cli.testing import assert_close, forbidder, load_exercise, mistake
 from arena_cli.zoo import load
 from arena_cli.zoo.induction import repeated_tokens
 
@@ -99,3 +99,18 @@ def test_induction_heads_carry_the_second_copy():
     assert float(first.abs().max()) < 0.5, (
         f"on the random first copy no component should push the correct token much; max |attribution| {float(first.abs().max()):.2f}"
     )
+
+
+def test_does_not_call_the_transformer_lens_helpers(monkeypatch):
+    tokens = INPUTS["text"]()
+    _, cache = model.run_with_cache(tokens)
+    components = tl_components(cache)
+    normalised = cache.apply_ln_to_stack(components, layer=None) * model.ln_final.w
+    expected = torch.einsum("cbpd,dbp->bpc", normalised[:, :, :-1], model.W_U[:, tokens[:, 1:]])
+    forbidder(monkeypatch)(
+        "transformer_lens.ActivationCache.stack_head_results", "transformer_lens.ActivationCache.get_full_resid_decomposition",
+        "transformer_lens.ActivationCache.logit_attrs",
+    )
+    assert_close(ex.residual_components(cache, model), components, atol=1e-5, name="components, written by hand")
+    assert_close(ex.logit_attribution(components, cache, model, tokens), expected, atol=1e-4, rtol=1e-4,
+                 name="attributions, written by hand")

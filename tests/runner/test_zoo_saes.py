@@ -3,7 +3,10 @@ format, fit the size budget, are listed without torch, and really reconstruct ot
 stream — measured here on the shipped weights and fresh games, never read from metrics.json.
 
 Measured on the shipped SAEs (this file's own measurement, 200 held-out games):
-resid2 EV 0.88, loss recovered 0.93; resid3 EV 0.90, loss recovered 0.93; resid3_narrow EV 0.83.
+200 games, seed 2024 (EV over move positions; loss via sae_lens.evals.get_recons_loss):
+resid2 EV 0.875, L0 21.4, loss recovered 0.954 (clean 1.994, SAE 2.161, zero 5.607);
+resid3 EV 0.895, L0 27.9, recovered 0.953 (SAE 2.138, zero 5.021);
+resid3_narrow EV 0.834, L0 17.2, recovered 0.929 (SAE 2.210, zero 5.021).
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from arena_cli.testing import torch_on_one_thread
 
 MAX_SAE_BYTES = 2 * 1024 * 1024
 # thresholds a little under the measured values (see the module docstring)
-MIN_EXPLAINED_VARIANCE = {"resid2": 0.85, "resid3": 0.87, "resid3_narrow": 0.80}
-MIN_LOSS_RECOVERED = {"resid2": 0.85, "resid3": 0.85, "resid3_narrow": 0.75}
-MIN_F1 = 0.9
-MIN_MATCHED = {"resid2": 0, "resid3": 0, "resid3_narrow": 0}  # features with a latent of F1 >= MIN_F1
+MIN_EXPLAINED_VARIANCE = {"resid2": 0.86, "resid3": 0.88, "resid3_narrow": 0.82}
+MIN_LOSS_RECOVERED = {"resid2": 0.93, "resid3": 0.93, "resid3_narrow": 0.90}
+# (F1, how many features must have a latent at least that good). Measured on 200 games (seed
+# 2024): no feature reaches F1 0.9 with any of these SAEs (N = 0 at 0.9); resid2 has 24 features
+# at F1 >= 0.5, resid3 28, and resid3_narrow 64 at >= 0.5 and 5 at >= 0.8.
+MATCHED = {"resid2": (0.5, 20), "resid3": (0.5, 22), "resid3_narrow": (0.8, 4)}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -70,7 +75,7 @@ def test_shipped_sae_reconstructs_the_residual_stream(name, data):
     assert recovered >= MIN_LOSS_RECOVERED[name], f"{name}: loss recovered {recovered:.3f} (clean {clean:.3f}, SAE {spliced:.3f}, zero {zero:.3f})"
 
 
-@pytest.mark.parametrize("name", ["resid2", "resid3"])
+@pytest.mark.parametrize("name", ["resid2", "resid3", "resid3_narrow"])
 def test_latents_match_named_ground_truth_features(name, data):
     from arena_cli.course import sae_interp as si
     from arena_cli.zoo import othello_saes
@@ -84,5 +89,6 @@ def test_latents_match_named_ground_truth_features(name, data):
     precision = tp / (fires.T @ defined.float()).clamp(min=1)
     recall = tp / pos.sum(0).clamp(min=1)
     f1 = 2 * precision * recall / (precision + recall).clamp(min=1e-12)
-    matched = int((f1.max(0).values >= MIN_F1).sum())
-    assert matched >= MIN_MATCHED[name], f"{name}: {matched} features have a latent with F1 >= {MIN_F1}"
+    min_f1, n = MATCHED[name]
+    matched = int((f1.max(0).values >= min_f1).sum())
+    assert matched >= n, f"{name}: {matched} features have a latent with F1 >= {min_f1} (expected >= {n})"
