@@ -170,8 +170,8 @@ _SAE_SETS: dict[str, SaeSetEntry] = {
             model="othello",
             description=(
                 "SAELens standard SAEs (ReLU, L1) on othello's residual stream entering blocks 2 and 3 "
-                "(256 latents each) and a 64-latent one at block 3; many latents are exact "
-                "detectors of the square just played or flipped."
+                "(256 latents each) and a 64-latent one at block 3: ~95 % of the loss recovered; "
+                "latents match named board features only partly (best F1 ~0.7-0.8)."
             ),
             sections=("1.4 interpreting with SAEs",),
             saes=("resid2", "resid3", "resid3_narrow"),

@@ -14,7 +14,8 @@ TOKENS = si.model_input(G)
 POS = 12
 CLEAN = TOKENS[:1]
 CORRUPT = torch.cat([TOKENS[1:, :POS], TOKENS[:1, POS:]], dim=1)[:1]  # another game's opening, same later moves
-TARGET = int(model(CLEAN)[0, POS].argmax())
+with torch.no_grad():
+    TARGET = int(model(CLEAN)[0, POS].argmax())
 
 
 def latents(tokens):
@@ -46,9 +47,10 @@ def patched_metric(latent, value, error_term=True):
     return float(model.run_with_hooks(CLEAN, fwd_hooks=[(HOOK, hook)])[0, POS, TARGET])
 
 
-F_CLEAN, F_CORR = latents(CLEAN), latents(CORRUPT)
+with torch.no_grad():
+    F_CLEAN, F_CORR = latents(CLEAN), latents(CORRUPT)
+    BASE = float(model(CLEAN)[0, POS, TARGET])
 DIFF = (F_CLEAN != F_CORR).nonzero().flatten().tolist()
-BASE = float(model(CLEAN)[0, POS, TARGET])
 
 
 def test_exact_effects_match_patching_each_latent():
