@@ -53,6 +53,7 @@ PRELOAD = (
     "transformer_lens.FactoredMatrix",
     "transformer_lens.patching",
     "sae_lens",  # sections 1.3 and 1.4 check against its SAE classes
+    "nnsight",  # 1.6 fv_nnsight
     "hypothesis",
     "pytest",
     "arena_cli.testing",

@@ -7,13 +7,13 @@ from arena_cli.zoo.othello_saes import load_sae
 
 ex = load_exercise(__file__)
 model = load("othello")
-SAE = load_sae("resid3")
+SAE = load_sae("resid3_narrow")
 HOOK = SAE.cfg.metadata.hook_name
 G = si.games(2, seed=4)
 TOKENS = si.model_input(G)
 POS = 12
-CLEAN = TOKENS[:1]
-CORRUPT = torch.cat([TOKENS[1:, :POS], TOKENS[:1, POS:]], dim=1)[:1]  # another game's opening, same later moves
+CLEAN = TOKENS[:1, : POS + 1]  # nothing after POS can change the metric (causal attention)
+CORRUPT = torch.cat([TOKENS[1:, :POS], TOKENS[:1, POS : POS + 1]], dim=1)  # another game's opening, same later moves
 with torch.no_grad():
     TARGET = int(model(CLEAN)[0, POS].argmax())
 
@@ -53,6 +53,9 @@ with torch.no_grad():
 DIFF = (F_CLEAN != F_CORR).nonzero().flatten().tolist()
 
 
+EXACT = {}
+
+
 def test_exact_effects_match_patching_each_latent():
     copies = CLEAN.clone(), CORRUPT.clone()
     got = ex.exact_effects(model, SAE, CLEAN, CORRUPT, POS, TARGET)
@@ -64,6 +67,7 @@ def test_exact_effects_match_patching_each_latent():
     for i in DIFF:
         expected[i] = patched_metric(i, F_CORR[i]) - BASE
         no_error[i] = patched_metric(i, F_CORR[i], error_term=False) - base_no_error
+    EXACT["effects"] = expected
     assert_close(got, expected, atol=1e-3, name="exact effect of patching each latent", mistakes={
         "the SAE is spliced in without its error term: keep x - decode(encode(x)) so that only the latent's edit changes the output": no_error,
         "the sign is flipped: effect = metric(patched) - metric(clean)": -expected,
@@ -80,6 +84,8 @@ def test_attribution_is_the_clean_gradient_times_the_difference():
         "the difference is the wrong way round: f(corrupted) - f(clean)": -expected,
         "this is gradient x activation (zero ablation), not gradient x (corrupted - clean)": -gradient_at(CLEAN) * F_CLEAN,
     })
-    exact = torch.tensor([patched_metric(i, F_CORR[i]) - BASE if i in DIFF else 0.0 for i in range(SAE.cfg.d_sae)])
-    show_scatter({"latents that differ": (exact[DIFF].tolist(), got[DIFF].tolist())}, title="attribution patching vs exact patching (resid3)",
+    exact = EXACT.get("effects")
+    if exact is None:
+        exact = torch.tensor([patched_metric(i, F_CORR[i]) - BASE if i in DIFF else 0.0 for i in range(SAE.cfg.d_sae)])
+    show_scatter({"latents that differ": (exact[DIFF].tolist(), got[DIFF].tolist())}, title="attribution patching vs exact patching (resid3_narrow)",
                  x_label="exact effect on the logit", y_label="gradient estimate")

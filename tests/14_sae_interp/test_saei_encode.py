@@ -1,14 +1,17 @@
 import pytest
 import torch
 
-from arena_cli.course.superposition import random_sae_params, to_saelens
+from sae_lens.saes.standard_sae import StandardSAE, StandardSAEConfig
+
+from arena_cli.course.superposition import random_sae_params
 from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 from arena_cli.zoo.othello_saes import load_sae
 
 ex = load_exercise(__file__)
 SHIPPED = load_sae("resid3")
 # random weights, decoder rows not unit norm and every bias non-zero, so that every term shows
-RANDOM = to_saelens("standard", random_sae_params("standard", 96, 40, torch.Generator().manual_seed(0)))
+RANDOM = StandardSAE(StandardSAEConfig(d_in=96, d_sae=40, device="cpu"))
+RANDOM.load_state_dict(random_sae_params("standard", 96, 40, torch.Generator().manual_seed(0)))
 X = torch.randn(3, 5, 96, generator=torch.Generator().manual_seed(1)) * 4
 
 

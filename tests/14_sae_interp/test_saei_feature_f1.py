@@ -61,7 +61,7 @@ def test_best_latent_per_feature():
 
 def test_the_shipped_sae_has_latents_that_are_ground_truth_features():
     model, sae = load("othello"), load_sae("resid3_narrow")
-    g = si.games(150, seed=77)
+    g = si.games(100, seed=77)
     acts = si.sae_acts(model, sae, si.model_input(g))[:, 1:]  # positions after moves 1 … 31
     names, labels, defined = si.ground_truth(g)
     _, _, f1 = ex.classifier_scores(acts.flatten(0, 1), labels.flatten(0, 1), defined.flatten(0, 1))
