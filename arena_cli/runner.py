@@ -480,6 +480,8 @@ class WarmRunner:
             return problem
         start = time.perf_counter()
         if not self.wait_ready():
+            if self._dead and not self._closed:  # it died since it was ready: the next run gets a new one
+                self._restart()
             return self.cold.run(exercise, exercise_root=exercise_root)
         files = RunFiles()
         request = files.request(self.root, exercise, exercise_root, self.memory_limit_mb)
@@ -491,6 +493,9 @@ class WarmRunner:
                 run_id = self._current_id = self._next_id
                 self._in_flight[run_id] = files
             if not self._send({"type": "run", "id": run_id, "request": json.loads(request.to_json())}):
+                # the worker died before it read the request (killed between runs): the reply
+                # reader may not have noticed yet; restart it and answer with a cold run
+                self._restart()
                 return self.cold.run(exercise, exercise_root=exercise_root)
             with self._reply_arrived:
                 while run_id not in self._replies and not self._dead:
