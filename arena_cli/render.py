@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -204,16 +205,12 @@ def list_json(manifest: Manifest, progress: Progress, root: Path) -> list[dict]:
     ]
 
 
-_INLINE = None
+# `code` and **bold** spans of a hint line
+_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
 
 
 def _inline(line: str) -> Text:
     """`code` and **bold** spans of one Markdown line as styled text; everything else verbatim."""
-    import re
-
-    global _INLINE
-    if _INLINE is None:
-        _INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*")
     text = Text()
     last = 0
     for match in _INLINE.finditer(line):
@@ -263,13 +260,11 @@ def markdown_lite(source: str) -> RenderableType:
 
 def hint_view(exercise: Exercise, levels: list[str], shown: int) -> RenderableType:
     """The first `shown` hint levels, the newest last."""
-    Markdown = markdown_lite
-
     shown = max(1, min(shown, len(levels)))
     parts: list[RenderableType] = []
     for index in range(shown):
         title = f"hint {index + 1}/{len(levels)} for {exercise.name}"
-        parts.append(Panel(Markdown(levels[index]), title=title, title_align="left", border_style="yellow" if index + 1 == shown else "dim"))
+        parts.append(Panel(markdown_lite(levels[index]), title=title, title_align="left", border_style="yellow" if index + 1 == shown else "dim"))
     if shown < len(levels):
         parts.append(Text("Ask again for the next level.", style="dim"))
     else:

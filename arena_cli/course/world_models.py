@@ -62,10 +62,3 @@ def defined(states: torch.Tensor) -> torch.Tensor:
     """[game, move]: the positions whose labels are defined (someone moves next)."""
     return (states != UNDEFINED).all(-1)
 
-
-def square_probs(logits: torch.Tensor) -> torch.Tensor:
-    """The model's next-move probabilities per board square, [..., 36] (0 on the centre squares)."""
-    probs = logits.softmax(-1)
-    out = torch.zeros(*probs.shape[:-1], N_SQUARES, dtype=probs.dtype)
-    out[..., othello.TOKEN_TO_SQUARE[len(othello.SPECIALS):]] = probs[..., len(othello.SPECIALS):]
-    return out
