@@ -29,5 +29,5 @@ def zoo_view() -> RenderableType:
 
     for sae_set in sae_catalogue():
         size = Text(human_size(sae_set.size_bytes), style="red" if sae_set.size_bytes == 0 else "")
-        table.add_row(f"{sae_set.name} (SAEs on {sae_set.model})", size, f"{len(sae_set.saes)} SAEs", sae_set.description, ", ".join(sae_set.sections))
+        table.add_row(f"{sae_set.name} ({sae_set.kind} on {sae_set.model})", size, f"{len(sae_set.saes)} {sae_set.kind}", sae_set.description, ", ".join(sae_set.sections))
     return table

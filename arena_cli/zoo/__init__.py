@@ -157,6 +157,7 @@ class SaeSetEntry:
     sections: tuple[str, ...]
     saes: tuple[str, ...]  # one folder each under checkpoints/<name>/ (SAELens format)
     size_bytes: int = 0  # the files on disk, all SAEs together
+    kind: str = "SAEs"  # what the set holds, as `arena zoo` names it
 
 
 # SAE sets: listed separately from the models (they are not TransformerBridge models). The SAE
@@ -169,12 +170,25 @@ _SAE_SETS: dict[str, SaeSetEntry] = {
             module="othello_saes",
             model="othello",
             description=(
-                "SAELens standard SAEs (ReLU, L1) on othello's residual stream entering blocks 2 and 3 "
-                "(256 latents each) and a 64-latent one at block 3: ~95 % of the loss recovered; "
-                "latents match named board features only partly (best F1 ~0.7-0.8)."
+                "SAELens SAEs on othello's residual stream: TopK (k 32, 512 latents) entering blocks 1 "
+                "and 2, >= 99 % of the loss recovered, 26 + 4 latents that are named features (F1 >= 0.9); "
+                "standard ReLU/L1 ones (256 latents) entering blocks 2 and 3 and a 64-latent one at "
+                "block 3 (~95 % recovered, features matched only partly)."
             ),
             sections=("1.4 interpreting with SAEs",),
-            saes=("resid2", "resid3", "resid3_narrow"),
+            saes=("resid2", "resid3", "resid3_narrow", "resid1_topk", "resid2_topk"),
+        ),
+        SaeSetEntry(
+            name="othello_transcoders",
+            module="othello_transcoders",
+            model="othello",
+            description=(
+                "SAELens transcoders (ReLU, 256 latents) imitating each of othello's four MLPs, from "
+                "the MLP's input to its output: the replacement model of the attribution graph."
+            ),
+            sections=("1.4 interpreting with SAEs",),
+            saes=("mlp0", "mlp1", "mlp2", "mlp3"),
+            kind="transcoders",
         ),
     )
 }

@@ -1,7 +1,7 @@
 """Sparse autoencoders (SAELens) trained on the residual stream of the zoo's `othello` model.
 
-Section 1.4 studies them. Each SAE is a SAELens `StandardSAE` (ReLU latents, L1 penalty),
-trained by SAELens' own `SAETrainer` on the residual stream at the positions of moves (`<bos>`
+Section 1.4 studies them. Each SAE is a SAELens `StandardSAE` (ReLU latents, L1 penalty) or
+`TopKSAE` (the k largest pre-activations kept), trained by SAELens' own `SAETrainer` on the residual stream at the positions of moves (`<bos>`
 and padding left out) of random legal games from the zoo's generator, and shipped in SAELens'
 own format (`sae_weights.safetensors` + `cfg.json`, read by `StandardSAE.load_from_disk`) in
 `arena_cli/zoo/checkpoints/othello_saes/<name>/`.
@@ -30,11 +30,16 @@ from arena_cli.zoo import CHECKPOINT_DIR
 
 DIR = CHECKPOINT_DIR / "othello_saes"
 
-# name -> hook point, number of latents, L1 coefficient, seed
+# name -> architecture, hook point, number of latents, sparsity (L1 coefficient or k), seed.
+# The standard (ReLU + L1) ones reconstruct well but their latents match named features only
+# partly; the TopK ones (k active latents, no L1 shrinkage) are the ones whose latents *are* the
+# named features: at block 1 most `played:X` squares get a latent of F1 >= 0.9.
 SAES: dict[str, dict[str, Any]] = {
-    "resid2": dict(hook="blocks.2.hook_resid_pre", d_sae=256, l1=1.5, seed=1),
-    "resid3": dict(hook="blocks.3.hook_resid_pre", d_sae=256, l1=1.5, seed=2),
-    "resid3_narrow": dict(hook="blocks.3.hook_resid_pre", d_sae=64, l1=1.5, seed=3),
+    "resid2": dict(kind="standard", hook="blocks.2.hook_resid_pre", d_sae=256, l1=1.5, seed=1),
+    "resid3": dict(kind="standard", hook="blocks.3.hook_resid_pre", d_sae=256, l1=1.5, seed=2),
+    "resid3_narrow": dict(kind="standard", hook="blocks.3.hook_resid_pre", d_sae=64, l1=1.5, seed=3),
+    "resid1_topk": dict(kind="topk", hook="blocks.1.hook_resid_pre", d_sae=512, k=32, seed=4, steps=3000),
+    "resid2_topk": dict(kind="topk", hook="blocks.2.hook_resid_pre", d_sae=512, k=32, seed=5, steps=3000),
 }
 STEPS, BATCH, LR = 2000, 512, 1e-3
 DATA_GAMES, DATA_SEED = 3000, 1234
@@ -44,13 +49,22 @@ def sae_dir(name: str) -> Path:
     return DIR / name
 
 
-def load_sae(name: str):
-    """The shipped SAE `name` (a sae_lens StandardSAE, eval mode, on the CPU)."""
-    from sae_lens.saes.standard_sae import StandardSAE
+def _classes(kind: str):
+    """(inference class, training class, training config class) of SAELens for `kind`."""
+    if kind == "topk":
+        from sae_lens.saes.topk_sae import TopKSAE, TopKTrainingSAE, TopKTrainingSAEConfig
 
+        return TopKSAE, TopKTrainingSAE, TopKTrainingSAEConfig
+    from sae_lens.saes.standard_sae import StandardSAE, StandardTrainingSAE, StandardTrainingSAEConfig
+
+    return StandardSAE, StandardTrainingSAE, StandardTrainingSAEConfig
+
+
+def load_sae(name: str):
+    """The shipped SAE `name` (a sae_lens StandardSAE or TopKSAE, eval mode, on the CPU)."""
     if name not in SAES:
         raise KeyError(f"unknown othello SAE {name!r}; known: {', '.join(SAES)}")
-    sae = StandardSAE.load_from_disk(str(sae_dir(name)), device="cpu")
+    sae = _classes(SAES[name]["kind"])[0].load_from_disk(str(sae_dir(name)), device="cpu")
     sae.eval()
     return sae
 
@@ -86,18 +100,22 @@ class Shuffled:
         return self.acts[idx]
 
 
-def train_one(name: str, acts: torch.Tensor, steps: int = STEPS):
-    from sae_lens.saes.standard_sae import StandardTrainingSAE, StandardTrainingSAEConfig
+def train_one(name: str, acts: torch.Tensor, steps: int | None = None):
     from sae_lens.training.sae_trainer import SAETrainer
 
     from arena_cli.course.superposition import trainer_config
 
     spec = SAES[name]
+    steps = spec.get("steps", STEPS) if steps is None else steps
     torch.manual_seed(spec["seed"])
-    cfg = StandardTrainingSAEConfig(d_in=acts.shape[1], d_sae=spec["d_sae"], l1_coefficient=spec["l1"], l1_warm_up_steps=steps // 10)
+    _, training_class, config_class = _classes(spec["kind"])
+    if spec["kind"] == "topk":
+        cfg = config_class(d_in=acts.shape[1], d_sae=spec["d_sae"], k=spec["k"])
+    else:
+        cfg = config_class(d_in=acts.shape[1], d_sae=spec["d_sae"], l1_coefficient=spec["l1"], l1_warm_up_steps=steps // 10)
     cfg.metadata.hook_name = spec["hook"]
     cfg.metadata.model_name = "othello"
-    sae = StandardTrainingSAE(cfg)
+    sae = training_class(cfg)
     with torch.no_grad():  # start the decoder bias at the data's mean
         sae.b_dec.copy_(acts.mean(0))
     trainer = SAETrainer(trainer_config(steps, BATCH, LR, dead_feature_window=steps), sae, Shuffled(acts, BATCH, spec["seed"]))
@@ -112,10 +130,8 @@ def explained_variance(sae, acts: torch.Tensor) -> float:
     return float(1 - (acts - recon).pow(2).sum() / (acts - acts.mean(0)).pow(2).sum())
 
 
-def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = None, steps: int = STEPS) -> dict[str, Any]:
+def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = None, steps: int | None = None) -> dict[str, Any]:
     """Train every SAE of SAES and write them under `out` (default: the shipped directory)."""
-    from sae_lens.saes.standard_sae import StandardSAE
-
     from arena_cli.zoo import load, othello
 
     out = DIR if out is None else Path(out)
@@ -136,12 +152,12 @@ def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = No
             sae = train_one(name, acts, steps)
             path = out / name
             path.mkdir(parents=True, exist_ok=True)
-            inference = StandardSAE.from_dict(sae.cfg.get_inference_sae_cfg_dict())
+            inference = _classes(spec["kind"])[0].from_dict(sae.cfg.get_inference_sae_cfg_dict())
             inference.load_state_dict({k: v for k, v in sae.state_dict().items() if k in inference.state_dict()})
             inference.save_model(path)
             with torch.no_grad():
                 l0 = float((sae.encode(acts) > 0).float().sum(-1).mean())
-            result[name] = dict(hook=spec["hook"], d_sae=spec["d_sae"], explained_variance=round(explained_variance(sae, acts), 4),
+            result[name] = dict(kind=spec["kind"], hook=spec["hook"], d_sae=spec["d_sae"], explained_variance=round(explained_variance(sae, acts), 4),
                                 l0=round(l0, 2), seconds=round(time.time() - t0, 1))
             print(f"[othello_saes] {name}: {result[name]}", flush=True)
     finally:
