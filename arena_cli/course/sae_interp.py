@@ -1,7 +1,7 @@
 """Scaffolding for section 1.4 (interpreting with SAEs) on the zoo's `othello` model and its SAEs.
 
 - `games`, `model_input`: random legal games from the zoo's generator and the tokens the model
-  reads (`<bos> m1 … m31`); move t sits at position t + 1.
+  reads (`<bos> m1 … m31`); move t (m1 first) sits at position t.
 - `ground_truth(games)`: named binary features of every position after a move, with the mask of
   where each is defined — the labels an SAE latent is checked against.
 - `sae_acts(model, sae, tokens)`: latent activations at the SAE's hook (the reference encoder).

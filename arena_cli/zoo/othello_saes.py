@@ -65,6 +65,12 @@ def load_sae(name: str):
     if name not in SAES:
         raise KeyError(f"unknown othello SAE {name!r}; known: {', '.join(SAES)}")
     sae = _classes(SAES[name]["kind"])[0].load_from_disk(str(sae_dir(name)), device="cpu")
+    if SAES[name]["kind"] == "topk":
+        # SAELens trains TopK SAEs with `rescale_acts_by_decoder_norm`: decode divides each row of
+        # W_dec by its norm. Folding the norms into the encoder leaves encode and decode as they
+        # are and makes W_dec's rows unit vectors, so "latent i writes f_i · W_dec[i]" holds for
+        # every SAE of the course.
+        sae.fold_W_dec_norm()
     sae.eval()
     return sae
 

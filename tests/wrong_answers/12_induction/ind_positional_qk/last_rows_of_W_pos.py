@@ -1,4 +1,5 @@
 # MISTAKE: Takes the last n_pos rows of W_pos.
+# NAMED: the last n_pos rows of W_pos
 """Where does the previous-token head look? Its positional QK pattern.
 
 A previous-token head must attend from position i to position i - 1 whatever the tokens are,

@@ -1,4 +1,5 @@
 # MISTAKE: Forgets b_Q.
+# NAMED: the query bias b_Q is left out
 """Where does the previous-token head look? Its positional QK pattern.
 
 A previous-token head must attend from position i to position i - 1 whatever the tokens are,

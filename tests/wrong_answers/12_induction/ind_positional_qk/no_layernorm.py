@@ -1,4 +1,5 @@
 # MISTAKE: Feeds W_pos to W_Q and W_K without the block's LayerNorm.
+# NAMED: without block 0's LayerNorm
 """Where does the previous-token head look? Its positional QK pattern.
 
 A previous-token head must attend from position i to position i - 1 whatever the tokens are,

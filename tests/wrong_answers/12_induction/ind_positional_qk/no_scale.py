@@ -1,4 +1,5 @@
 # MISTAKE: Forgets the 1/sqrt(d_head) scale.
+# NAMED: not divided by sqrt(d_head)
 """Where does the previous-token head look? Its positional QK pattern.
 
 A previous-token head must attend from position i to position i - 1 whatever the tokens are,

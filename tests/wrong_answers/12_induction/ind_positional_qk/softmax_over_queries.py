@@ -1,4 +1,5 @@
 # MISTAKE: Takes the softmax over the query axis.
+# NAMED: the softmax runs over the query axis
 """Where does the previous-token head look? Its positional QK pattern.
 
 A previous-token head must attend from position i to position i - 1 whatever the tokens are,
