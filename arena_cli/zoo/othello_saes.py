@@ -27,6 +27,7 @@ from typing import Any
 import torch
 
 from arena_cli.zoo import CHECKPOINT_DIR
+from arena_cli.zoo._dictionaries import on_one_thread, othello_inputs, write_metrics
 
 DIR = CHECKPOINT_DIR / "othello_saes"
 
@@ -138,17 +139,14 @@ def explained_variance(sae, acts: torch.Tensor) -> float:
 
 def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = None, steps: int | None = None) -> dict[str, Any]:
     """Train every SAE of SAES and write them under `out` (default: the shipped directory)."""
-    from arena_cli.zoo import load, othello
+    from arena_cli.zoo import load
 
     out = DIR if out is None else Path(out)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
     start = time.time()
     result: dict[str, Any] = {}
-    try:
+    with on_one_thread():
         model = load("othello")
-        games = othello.random_games(DATA_GAMES, torch.Generator().manual_seed(DATA_SEED))
-        tokens = games.tokens()[:, :-1]
+        tokens = othello_inputs(DATA_GAMES, DATA_SEED)
         buffers: dict[str, torch.Tensor] = {}
         for name, spec in SAES.items():
             if spec["hook"] not in buffers:
@@ -166,11 +164,7 @@ def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = No
             result[name] = dict(kind=spec["kind"], hook=spec["hook"], d_sae=spec["d_sae"], explained_variance=round(explained_variance(sae, acts), 4),
                                 l0=round(l0, 2), seconds=round(time.time() - t0, 1))
             print(f"[othello_saes] {name}: {result[name]}", flush=True)
-    finally:
-        torch.set_num_threads(old)
-    result["train_seconds"] = round(time.time() - start, 1)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2))
-    return result
+    return write_metrics(out, result, start)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from typing import Any
 import torch
 
 from arena_cli.zoo import CHECKPOINT_DIR
+from arena_cli.zoo._dictionaries import on_one_thread, othello_inputs, write_metrics
 
 DIR = CHECKPOINT_DIR / "othello_transcoders"
 
@@ -110,19 +111,16 @@ def train_one(name: str, x: torch.Tensor, y: torch.Tensor, steps: int = STEPS):
 
 def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = None, steps: int = STEPS) -> dict[str, Any]:
     """Train every transcoder of TRANSCODERS and write them under `out` (default: the shipped folder)."""
-    from arena_cli.zoo import load, othello
+    from arena_cli.zoo import load
 
     out = DIR if out is None else Path(out)
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
     start = time.time()
     result: dict[str, Any] = {}
-    try:
+    with on_one_thread():
         model = load("othello")
         for p in model.parameters():
             p.requires_grad_(False)
-        games = othello.random_games(DATA_GAMES, torch.Generator().manual_seed(DATA_SEED))
-        tokens = games.tokens()[:, :-1]
+        tokens = othello_inputs(DATA_GAMES, DATA_SEED)
         for name, spec in TRANSCODERS.items():
             t0 = time.time()
             x, y = mlp_activations(model, tokens, spec["layer"])
@@ -137,11 +135,7 @@ def train(*, device: str = "cpu", out: Path | None = None, seed: int | None = No
                                 explained_variance=round(fraction_of_variance_explained(tc, x, y), 4), l0=round(l0, 2),
                                 seconds=round(time.time() - t0, 1))
             print(f"[othello_transcoders] {name}: {result[name]}", flush=True)
-    finally:
-        torch.set_num_threads(old)
-    result["train_seconds"] = round(time.time() - start, 1)
-    (out / "metrics.json").write_text(json.dumps(result, indent=2))
-    return result
+    return write_metrics(out, result, start)
 
 
 if __name__ == "__main__":
