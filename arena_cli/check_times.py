@@ -1,7 +1,7 @@
 """`arena dev times`: how long each exercise's checks take in the warm runner, on its solution.
 
 The budget is 2 s from a save to the verdict. Each solution is run `repeat` times through one
-warm worker and the fastest run is kept (the machine is shared and noisy; the fastest run is
+warm worker (waited for until its whole preload list is imported) and the fastest run is kept (the machine is shared and noisy; the fastest run is
 the one least disturbed by others), as wall time from the request to the verdict (what a
 learner waits, less the file watcher's debounce) and as the time pytest reports for the checks.
 """
@@ -33,6 +33,12 @@ def measure(root: Path, manifest: Manifest, *, section: str | None = None, repea
     from arena_cli.runner import make_runner
 
     runner = make_runner(root)
+    # Measure the worker a learner has after a few seconds: its preload list imported. Runs sent
+    # back to back never leave it idle, so without this wait every check would pay the imports
+    # its file does not name (a lazily imported TransformerLens bridge costs ~3 s).
+    wait_warm = getattr(runner, "wait_warm", None)
+    if wait_warm is not None:
+        wait_warm(120)
     times = []
     try:
         for exercise in manifest.exercises:
