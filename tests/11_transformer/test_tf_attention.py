@@ -80,7 +80,21 @@ def test_forward_matches_transformer_lens(cfg_name, seq_len, layer):
     attn, cache = run_both(cfg_name, seq_len=seq_len, layer=layer)
     out = attn(cache[f"blocks.{layer}.ln1.hook_out"])
     assert_close(out, cache[f"blocks.{layer}.hook_attn_out"], atol=1e-5, rtol=1e-4,
-                 name=f"Attention output vs TransformerLens's blocks.{layer}.hook_attn_out")
+                 name=f"Attention output vs TransformerLens's blocks.{layer}.hook_attn_out", mistakes={
+        "the values are mixed with the raw (masked) scores: the pattern is the softmax of the scores over keys":
+            lambda: raw_scores_mixed(attn, cache, layer),
+    })
+
+
+def raw_scores_mixed(attn, cache, layer):
+    """The attention output with the scaled, causally masked scores (masked entries 0) in place of the pattern."""
+    q, k, v = (cache[f"blocks.{layer}.attn.hook_{name}"] for name in "qkv")  # [batch, pos, head, d_head]
+    with torch.no_grad():
+        scores = torch.einsum("bqhe,bkhe->bhqk", q, k) / q.shape[-1] ** 0.5
+        n = scores.shape[-1]
+        scores = scores.masked_fill(torch.ones(n, n, dtype=torch.bool).triu(1), 0.0)
+        z = torch.einsum("bhqk,bkhe->bqhe", scores, v)
+        return torch.einsum("bqhe,hed->bqd", z, attn.W_O) + attn.b_O
 
 
 def test_earlier_positions_ignore_later_ones():

@@ -19,6 +19,8 @@ def gelu_mistakes(x):
         "the factor 0.5 is missing from gelu_new": lambda: 2 * F.gelu(x, approximate="tanh"),
         "the cube is missing from gelu_new: x + 0.044715 * x**3 inside the tanh":
             lambda: 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x))),
+        "x is squared inside the tanh where gelu_new has the cube: x + 0.044715 * x**3":
+            lambda: 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**2))),
     }
 
 CFG = Config(d_model=32, d_vocab=50, n_ctx=16, d_head=8, n_heads=4, d_mlp=64, n_layers=2)

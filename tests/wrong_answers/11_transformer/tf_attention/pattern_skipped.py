@@ -1,4 +1,5 @@
 # MISTAKE: In forward, mixes the values with the raw scores (no softmax).
+# NAMED: mixed with the raw (masked) scores
 """Multi-head attention, part 2: mix the values, project back, and the whole forward pass.
 
 Goal: write three methods of `Attention`. It inherits `project_qkv`, `attn_scores` and

@@ -1,4 +1,5 @@
 # MISTAKE: Writes x**2 where the formula has x**3.
+# NAMED: x is squared inside the tanh
 """The MLP: a position-wise two-layer network with GPT-2's GELU in between.
 
 Goal: write `gelu_new` and `MLP.forward`.
