@@ -12,6 +12,9 @@ PROPERTY = settings(
     derandomize=True, max_examples=25, deadline=None, phases=(Phase.explicit, Phase.generate, Phase.shrink)
 )
 
+GATHER_DIM0 = ("you gathered along the batch axis (dim=0), reading logits[labels[b], b]; gather along the class "
+               "axis (dim=-1) with labels[:, None]")
+
 
 @PROPERTY
 @given(batch=st.integers(1, 6), n_classes=st.integers(1, 7), seed=st.integers(0, 2**16))
@@ -24,6 +27,7 @@ def test_correct_logits_match_numpy_take_along_axis(batch, n_classes, seed):
         ex.correct_logits(logits, labels),
         expected,
         name=f"correct_logits, {batch} rows of {n_classes} classes",
+        mistakes={GATHER_DIM0: lambda: logits.gather(0, labels[None, :])[0]},
     )
 
 
@@ -48,7 +52,8 @@ def test_correct_logits_are_taken_along_the_class_axis():
     logits = (100 * torch.arange(5)[:, None] + torch.arange(7)[None, :]).float()
     labels = torch.tensor([3, 0, 4, 1, 2])
     expected = torch.tensor([3.0, 100.0, 204.0, 301.0, 402.0])
-    assert_close(ex.correct_logits(logits, labels), expected, name="correct_logits of logits[b, c] = 100 b + c")
+    assert_close(ex.correct_logits(logits, labels), expected, name="correct_logits of logits[b, c] = 100 b + c", mistakes={
+        GATHER_DIM0: lambda: logits.gather(0, labels[None, :])[0]})
 
 
 def test_correct_token_logits_are_taken_along_the_vocab_axis():

@@ -3,7 +3,7 @@ import torch.nn.functional as F
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from arena_cli.testing import assert_close, assert_unchanged, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -57,6 +57,10 @@ def test_one_hot_matches_torch_one_hot(batch, n_classes, seed):
 def test_pick_entries_reads_the_indices_in_pairs():
     mat = (10 * torch.arange(3)[:, None] + torch.arange(4)[None, :]).float()  # mat[r, c] = 10 r + c, 3x4
     rows, cols = torch.tensor([2, 0, 1, 2, 1]), torch.tensor([3, 1, 0, 0, 2])
+    square = (10 * torch.arange(4)[:, None] + torch.arange(4)[None, :]).float()  # square: mat[cols, rows] runs
+    assert_close(ex.pick_entries(square, rows, cols), square[rows, cols], name="pick_entries of a 4x4 mat[r, c] = 10 r + c",
+                 mistakes={"rows and cols were swapped (you read mat[cols, rows]); entry i is mat[rows[i], cols[i]]":
+                           lambda: square[cols, rows]})
     assert_close(
         ex.pick_entries(mat, rows, cols),
         torch.tensor([23.0, 1.0, 10.0, 20.0, 12.0]),
@@ -79,7 +83,11 @@ def test_each_batch_element_uses_its_own_position():
 def test_one_hot_has_one_row_per_label():
     labels = torch.tensor([2, 0, 2])  # 3 labels, 4 classes
     expected = torch.tensor([[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]])
-    assert_close(ex.one_hot(labels, 4), expected, check_dtype=True, name="one_hot([2, 0, 2], 4)")
+    got = ex.one_hot(labels, 4)
+    if isinstance(got, torch.Tensor) and got.shape == expected.shape and not got.is_floating_point() and torch.equal(got.float(), expected):
+        raise mistake(f"the one-hot values are right but the dtype is {str(got.dtype).replace('torch.', '')}; "
+                      "return float32, like F.one_hot(labels, n).float() (torch.eye's default dtype)")
+    assert_close(got, expected, check_dtype=True, name="one_hot([2, 0, 2], 4)")
 
 
 def test_uses_indexing_not_gather_or_one_hot(forbid):

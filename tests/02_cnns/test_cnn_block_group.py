@@ -14,6 +14,10 @@ def make_group(n_blocks, in_feats, out_feats, stride, seed=0):
     return group
 
 
+ALL_STRIDED = ("every block was given first_stride; only the first block downsamples, the later ones "
+               "use stride 1")
+
+
 @pytest.mark.parametrize(
     "n_blocks, in_feats, out_feats, stride",
     [(1, 4, 8, 2), (3, 4, 8, 2), (2, 6, 6, 1)],
@@ -30,6 +34,8 @@ def test_blocks_and_their_shapes(n_blocks, in_feats, out_feats, stride):
     has_projection = stride != 1 or in_feats != out_feats
     assert ("blocks.0.right.0.weight" in state) == has_projection, "block 0 projects its shortcut exactly when the shape changes"
     for index in range(1, n_blocks):
+        if stride != 1 and tuple(blocks[index].left[0].stride) == (stride, stride):
+            raise mistake(ALL_STRIDED, f"block {index}'s first conv has stride {tuple(blocks[index].left[0].stride)}")
         weight = state[f"blocks.{index}.left.0.weight"]
         assert weight.shape == (out_feats, out_feats, 3, 3), f"block {index}'s first conv: expected {(out_feats, out_feats, 3, 3)}, got {tuple(weight.shape)}"
         assert f"blocks.{index}.right.0.weight" not in state, f"block {index} keeps the shape: its shortcut is the identity"
@@ -46,6 +52,11 @@ def test_forward_matches_functional_oracle(n_blocks, in_feats, out_feats, stride
     x = torch.randn(2, in_feats, 6, 6, generator=torch.Generator().manual_seed(n_blocks))
     expected = block_group_oracle(x, group.state_dict(), n_blocks, stride, training)
     out = group(x)
+    every_block_strided = x.shape[-1]
+    for _ in range(n_blocks):
+        every_block_strided = (every_block_strided - 1) // stride + 1  # a 3x3 conv, padding 1
+    if out.shape != expected.shape and stride != 1 and tuple(out.shape[-2:]) == (every_block_strided,) * 2:
+        raise mistake(ALL_STRIDED, f"output shape: expected {tuple(expected.shape)}, got {tuple(out.shape)}")
     assert out.shape == expected.shape, f"output shape: expected {tuple(expected.shape)}, got {tuple(out.shape)}"
     assert_close(out, expected, atol=1e-4, name=f"BlockGroup({n_blocks}, {in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode")
 

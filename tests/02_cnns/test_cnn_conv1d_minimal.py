@@ -75,4 +75,6 @@ def test_common_mistakes_on_a_fixed_input():
             lambda: F.conv1d(x, w.flip(-1)),
         "the weights were read as [in_channels, out_channels, kernel]; they are [out_channels, in_channels, kernel]":
             lambda: F.conv1d(x, w.transpose(0, 1)),
+        "one output too few: there are width - kernel_width + 1 window positions, not width - kernel_width":
+            lambda: F.conv1d(x, w)[..., :-1],
     })

@@ -1,3 +1,6 @@
+import math
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -83,3 +86,23 @@ def test_common_mistakes_on_a_fixed_input():
         "the stride was applied to the kernel axis (that spreads the kernel out); step the *windows* by the stride":
             lambda: F.conv1d(F.pad(x, (2, 2)), w, dilation=2)[..., : want.shape[-1]],
     })
+
+
+def test_output_width_rounds_down():
+    # padded width 10, kernel 3, stride 2: windows start at 0, 2, 4, 6; one starting at 8 would run past the end
+    g = torch.Generator().manual_seed(6)
+    x, w = torch.randn(2, 2, 8, generator=g), torch.randn(3, 2, 3, generator=g)
+    want = F.conv1d(x, w, stride=2, padding=1)
+    rounded_up = math.ceil((8 + 2 - 3) / 2) + 1
+    sentence = ("the output width was rounded up; it is (padded width - kernel_width) // stride + 1, rounded down: "
+                "a window that would run past the end is left out")
+    try:
+        got = ex.conv1d(x, w, stride=2, padding=1)
+    except RuntimeError as error:  # as_strided asked for more windows than the storage holds
+        sizes = re.search(r"sizes \[(\d+), (\d+), (\d+), (\d+)\]", str(error))
+        if sizes and int(sizes.group(3)) == rounded_up:
+            raise mistake(sentence, f"conv1d(x of width 8, kernel 3, stride 2, padding 1) raised: {error}") from None
+        raise
+    if got.shape[-1] == rounded_up:
+        raise mistake(sentence, f"got output width {got.shape[-1]}, expected {want.shape[-1]}")
+    assert_close(got, want, atol=1e-4, name="conv1d width 8, kernel 3, stride 2, padding 1")

@@ -77,4 +77,15 @@ def test_common_mistakes_on_a_fixed_input():
             lambda: F.conv2d(x, w.transpose(-1, -2)),
         "the kernel is flipped (a textbook convolution); torch's conv is a cross-correlation":
             lambda: F.conv2d(x, w.flip(-1, -2)),
+        "the output rows step by the width stride; window row i starts i rows down, i.e. stride s_height on that axis":
+            lambda: width_stride_rows(x, w),
     })
+
+
+def width_stride_rows(x, w):
+    """The output of a window view whose output-row axis steps by x.stride(-1) instead of x.stride(-2)."""
+    x = x.contiguous()
+    out_h, out_w = x.shape[-2] - w.shape[-2] + 1, x.shape[-1] - w.shape[-1] + 1
+    sb, sc, sh, sw = x.stride()
+    windows = x.as_strided((x.shape[0], x.shape[1], out_h, out_w, w.shape[-2], w.shape[-1]), (sb, sc, sw, sw, sh, sw))
+    return torch.einsum("bcijkl,ockl->boij", windows, w)

@@ -42,7 +42,13 @@ def test_forward_matches_torch_conv2d(kwargs):
             conv.bias.copy_(3 * torch.randn(4))
     x = torch.randn(2, 3, 7, 8)
     expected = F.conv2d(x, conv.weight, conv.bias, stride=kwargs.get("stride", 1), padding=kwargs.get("padding", 0))
-    assert_close(conv(x), expected, atol=1e-5, name=f"Conv2d(3, 4, {kwargs}) on a [2, 3, 7, 8] input")
+    stride = kwargs.get("stride", 1)
+    assert_close(conv(x), expected, atol=1e-5, name=f"Conv2d(3, 4, {kwargs}) on a [2, 3, 7, 8] input", mistakes={
+        "the padding is not used in forward; pass padding=self.padding to F.conv2d":
+            lambda: F.conv2d(x, conv.weight, conv.bias, stride=stride),
+        "the stride is not used in forward; pass stride=self.stride to F.conv2d":
+            lambda: F.conv2d(x, conv.weight, conv.bias, padding=kwargs.get("padding", 0)),
+    })
 
 
 # fan-in 4 * 3 * 5 = 60 against a fan-out of 64 * 15 = 960, and the other way round; a 3x5 kernel

@@ -52,6 +52,14 @@ def make_model(config, seed=0):
 def test_layer_names_and_shapes(config):
     got = {name: tuple(t.shape) for name, t in ex.DigitsResNet(config).state_dict().items()}
     want = expected_shapes(config)
+    for g in range(1, len(config.out_features_per_group)):
+        first = got.get(f"groups.{g}.blocks.0.left.0.weight")
+        chained = config.out_features_per_group[g - 1]
+        if first is not None and len(first) == 4 and first[1] == config.stem_features != chained:
+            raise mistake(
+                "every group takes the stem's channel count as its input; group g's input is group g - 1's output "
+                "(in_features = [stem_features, *out_features_per_group[:-1]])",
+                f"groups.{g}.blocks.0.left.0.weight has shape {first}, expected {want[f'groups.{g}.blocks.0.left.0.weight']}")
     assert sorted(got) == sorted(want), (
         f"state_dict names: missing {sorted(set(want) - set(got))[:5]}, unexpected {sorted(set(got) - set(want))[:5]}"
     )

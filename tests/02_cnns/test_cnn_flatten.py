@@ -32,11 +32,28 @@ def test_matches_torch_flatten(shape, start_dim, end_dim):
         start, end = start_dim % x.ndim, end_dim % x.ndim
         return x.reshape(*x.shape[:start], math.prod(x.shape[start:end]), *x.shape[end:])
 
+    def negative_misread():  # -k read as axis k (only -1 handled) instead of ndim - k
+        start, end = (d if d >= 0 else (x.ndim - 1 if d == -1 else -d) for d in (start_dim, end_dim))
+        return x.reshape(*x.shape[:start], math.prod(x.shape[start : end + 1]), *x.shape[end + 1 :])
+
+    expected = nn.Flatten(start_dim, end_dim)(x)
+    try:
+        got = ex.Flatten(start_dim, end_dim)(x)
+    except (IndexError, RuntimeError) as error:
+        if min(start_dim, end_dim) < -1:
+            raise mistake(NEGATIVE_AXES, f"Flatten({start_dim}, {end_dim}) of shape {shape} raised "
+                          f"{type(error).__name__}: {error}; torch returns shape {tuple(expected.shape)}") from None
+        raise
     assert_close(
-        ex.Flatten(start_dim, end_dim)(x), nn.Flatten(start_dim, end_dim)(x), atol=0, rtol=0,
+        got, expected, atol=0, rtol=0,
         name=f"Flatten({start_dim}, {end_dim}) of shape {shape}",
-        mistakes={"end_dim was left out of the merge; both start_dim and end_dim are included": end_excluded},
+        mistakes={"end_dim was left out of the merge; both start_dim and end_dim are included": end_excluded,
+                  NEGATIVE_AXES: negative_misread},
     )
+
+
+NEGATIVE_AXES = ("a negative axis other than -1 was converted wrongly; axis -k means ndim - k for every k "
+                 "(`dim % ndim` once it is known to be in range)")
 
 
 def test_default_keeps_the_batch_axis():

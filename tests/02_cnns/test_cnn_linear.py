@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -59,18 +59,39 @@ def test_gradients_match_torch_linear():
     assert_close(x.grad, x_ref.grad, name="gradient of the input")
 
 
+def looks_normal(values, std, false_failure=1e-9):
+    """Kolmogorov-Smirnov distance of `values` to N(0, std) within the DKW bound (fails a true normal < 1e-9)."""
+    ordered = values.detach().flatten().double().sort().values
+    n = ordered.numel()
+    cdf = 0.5 * (1 + torch.erf(ordered / (std * math.sqrt(2))))
+    ranks = torch.arange(1, n + 1, dtype=torch.float64)
+    distance = torch.maximum(ranks / n - cdf, cdf - (ranks - 1) / n).max().item()
+    return distance <= math.sqrt(math.log(2 / false_failure) / (2 * n))
+
+
+def assert_uniform_not_normal(assert_uniform_init, values, bound, what):
+    try:
+        assert_uniform_init(values, bound, what)
+    except AssertionError as failure:
+        if looks_normal(values, bound):
+            raise mistake(
+                "the values were drawn from a normal distribution with std 1/sqrt(fan_in); draw them from "
+                "uniform(-bound, bound) (`.uniform_(-bound, bound)`)", str(failure)) from None
+        raise
+
+
 # in != out, so a bound computed from out_features is 4 times too large or too small
 @pytest.mark.parametrize("in_features, out_features", [(256, 16), (16, 256)], ids=["wide_input", "narrow_input"])
 def test_init_is_uniform_within_one_over_sqrt_fan_in(in_features, out_features, assert_uniform_init):
     layer = make_layer(in_features, out_features, seed=in_features)
     bound = 1 / math.sqrt(in_features)
-    assert_uniform_init(layer.weight, bound, f"Linear({in_features}, {out_features}).weight")
-    assert_uniform_init(layer.bias, bound, f"Linear({in_features}, {out_features}).bias")
+    assert_uniform_not_normal(assert_uniform_init, layer.weight, bound, f"Linear({in_features}, {out_features}).weight")
+    assert_uniform_not_normal(assert_uniform_init, layer.bias, bound, f"Linear({in_features}, {out_features}).bias")
 
 
 def test_init_distribution_is_uniform_on_a_large_layer(assert_uniform_init):
     layer = make_layer(64, 1024, seed=7)
-    assert_uniform_init(layer.weight, 1 / 8, "Linear(64, 1024).weight")
+    assert_uniform_not_normal(assert_uniform_init, layer.weight, 1 / 8, "Linear(64, 1024).weight")
     assert_uniform_init(layer.bias, 1 / 8, "Linear(64, 1024).bias")
 
 

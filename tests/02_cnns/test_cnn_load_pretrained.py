@@ -92,8 +92,20 @@ def test_a_missing_entry_is_an_error():
     ex.load_pretrained(DigitsResNet(), load_pretrained_state_dict())  # the complete checkpoint loads
     checkpoint = load_pretrained_state_dict()
     del checkpoint["layer2.0.bn1.running_var"]
-    with pytest.raises((RuntimeError, KeyError)):
-        ex.load_pretrained(DigitsResNet(), checkpoint)
+    model = DigitsResNet()
+    before = model.state_dict()["groups.1.blocks.0.left.1.running_var"].clone()
+    try:
+        ex.load_pretrained(model, checkpoint)
+    except (RuntimeError, KeyError):
+        return
+    if torch.equal(model.state_dict()["groups.1.blocks.0.left.1.running_var"], before):
+        raise mistake(
+            "the state dict was loaded without strict=True, so a missing entry silently kept its random "
+            "value; load with model.load_state_dict(renamed, strict=True)",
+            "a checkpoint without layer2.0.bn1.running_var loaded without an error; "
+            "groups.1.blocks.0.left.1.running_var kept its initial value")
+    raise AssertionError("load_pretrained accepted a checkpoint without layer2.0.bn1.running_var; "
+                         "a missing entry must be an error (RuntimeError or KeyError)")
 
 
 def test_an_unknown_entry_is_an_error():

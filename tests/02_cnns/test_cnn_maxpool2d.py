@@ -42,10 +42,31 @@ def test_matches_torch_max_pool2d(batch, channels, height, width, kernel, stride
     )
 
 
+def pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def variant(x, kernel, stride=None, padding=0, *, stride_one_default=False, kernel_h_for_both=False):
+    """torch's max pool with one step changed: a default stride of 1, or the kernel height used for both axes."""
+    kernel, padding = pair(kernel), pair(padding)
+    stride = (1 if stride_one_default else kernel) if stride is None else stride
+    if kernel_h_for_both:
+        kernel = (kernel[0], kernel[0])
+    x = F.pad(x, (padding[1], padding[1], padding[0], padding[0]), value=float("-inf"))
+    return F.max_pool2d(x, kernel, stride=stride)
+
+
+KERNEL_H_FOR_BOTH = "the kernel height was used for both kernel axes; a (k_h, k_w) kernel has k_w columns"
+
+
 def test_stride_defaults_to_the_kernel_size():
     x = randn(2, 3, 6, 6, seed=1)
-    assert_close(ex.maxpool2d(x, 2), F.max_pool2d(x, 2), atol=0, rtol=0, name="maxpool2d(x, 2): 2x2 windows side by side")
-    assert_close(ex.maxpool2d(x, (3, 2)), F.max_pool2d(x, (3, 2)), atol=0, rtol=0, name="maxpool2d(x, (3, 2))")
+    for kernel, name in [(2, "maxpool2d(x, 2): 2x2 windows side by side"), ((3, 2), "maxpool2d(x, (3, 2))")]:
+        assert_close(ex.maxpool2d(x, kernel), F.max_pool2d(x, kernel), atol=0, rtol=0, name=name, mistakes={
+            "the stride defaults to 1; with stride=None it is the kernel size (windows side by side)":
+                lambda: variant(x, kernel, stride_one_default=True),
+            KERNEL_H_FOR_BOTH: lambda: variant(x, kernel, kernel_h_for_both=True),
+        })
 
 
 def test_padding_never_wins_the_max():
@@ -68,6 +89,7 @@ def test_named_cases(kernel, stride, padding):
         ex.maxpool2d(x, kernel, stride=stride, padding=padding),
         F.max_pool2d(x, kernel, stride=stride, padding=padding), atol=0, rtol=0,
         name=f"maxpool2d of a 7x6 image, kernel={kernel}, stride={stride}, padding={padding}",
+        mistakes={KERNEL_H_FOR_BOTH: lambda: variant(x, kernel, stride, padding, kernel_h_for_both=True)},
     )
 
 

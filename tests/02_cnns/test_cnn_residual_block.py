@@ -1,9 +1,10 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from arena_cli.course.cnn import randomise_batch_norm, residual_block_oracle
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -41,6 +42,16 @@ def make_block(in_feats, out_feats, stride, seed=0):
 def test_layer_names_and_shapes(in_feats, out_feats, stride, projection):
     got = {name: tuple(t.shape) for name, t in ex.ResidualBlock(in_feats, out_feats, stride).state_dict().items()}
     want = expected_shapes(in_feats, out_feats, projection)
+    right_got = {name for name in got if name.startswith("right.")}
+    if projection and not right_got and in_feats == out_feats:
+        raise mistake(
+            "the shortcut is the identity although the stride is not 1; x and left(x) then differ in size: "
+            "project the shortcut whenever first_stride != 1 or the channels change",
+            f"ResidualBlock({in_feats}, {out_feats}, {stride}) has no right.* parameters")
+    if projection and right_got == {"right.0.weight"}:
+        raise mistake(
+            "the projection shortcut has no batch norm; it is Sequential(1x1 conv, BatchNorm2d(out_feats))",
+            f"ResidualBlock({in_feats}, {out_feats}, {stride}) right.* parameters: {sorted(right_got)}")
     assert sorted(got) == sorted(want), (
         f"state_dict names: missing {sorted(set(want) - set(got))}, unexpected {sorted(set(got) - set(want))}"
     )
@@ -65,15 +76,33 @@ def test_forward_matches_functional_oracle(in_feats, out_feats, stride, size, tr
     block = make_block(in_feats, out_feats, stride, seed=in_feats + stride)
     block.train(training)
     x = torch.randn(3, in_feats, size, size, generator=torch.Generator().manual_seed(size))
-    expected = residual_block_oracle(x, block.state_dict(), stride, training)
+    params = {name: t.clone() for name, t in block.state_dict().items()}
+    expected = residual_block_oracle(x, params, stride, training)
     assert_close(
         block(x), expected, atol=1e-4,
         name=f"ResidualBlock({in_feats}, {out_feats}, {stride}) in {'train' if training else 'eval'} mode on {tuple(x.shape)}",
         mistakes={
             "the ReLU was applied to the left branch before adding the shortcut; the block's output is "
             "relu(left(x) + right(x))": lambda: torch.relu(block.left(x)) + block.right(x),
+            "the stride is on the second convolution; the first 3x3 conv of left takes first_stride, the second "
+            "stride 1": lambda: second_conv_strided(x, params, stride, training),
         },
     )
+
+
+def batch_norm(x, params, prefix, training):
+    return F.batch_norm(x, params[prefix + "running_mean"].clone(), params[prefix + "running_var"].clone(),
+                        params[prefix + "weight"], params[prefix + "bias"], training=training, eps=1e-5)
+
+
+def second_conv_strided(x, params, stride, training):
+    """The block with its stride moved from left's first conv to its second."""
+    left = F.relu(batch_norm(F.conv2d(x, params["left.0.weight"], padding=1), params, "left.1.", training))
+    left = batch_norm(F.conv2d(left, params["left.3.weight"], stride=stride, padding=1), params, "left.4.", training)
+    right = x
+    if "right.0.weight" in params:
+        right = batch_norm(F.conv2d(x, params["right.0.weight"], stride=stride), params, "right.1.", training)
+    return F.relu(left + right)
 
 
 def test_gradient_reaches_every_parameter():

@@ -8,7 +8,7 @@ from arena_cli.course.optim import (
     single_threaded,
     tiny_mlp,
 )
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -58,10 +58,15 @@ NAMES = [name for name, _ in tiny_mlp(0).named_parameters()]
 
 def test_broadcast_parameters_copies_rank_0_everywhere(outcomes):
     expected = list(tiny_mlp(seed=10).parameters())
+    from_last = list(tiny_mlp(seed=10 + WORLD_SIZE - 1).parameters())
     for rank, results in enumerate(outcomes):
-        for name, got, want in zip(NAMES, results["broadcast"], expected):
+        for name, got, want, last in zip(NAMES, results["broadcast"], expected, from_last):
             assert_close(
-                got, want, atol=0, rtol=0, name=f"rank {rank}'s {name!r} after broadcast_parameters"
+                got, want, atol=0, rtol=0, name=f"rank {rank}'s {name!r} after broadcast_parameters",
+                mistakes={
+                    f"every rank got rank {WORLD_SIZE - 1}'s (the last rank's) weights: broadcast "
+                    "from `src`": last,
+                },
             )
 
 
@@ -82,6 +87,26 @@ def test_training_equals_single_process_training_on_the_whole_batch(outcomes):
     with single_threaded():
         trajectory = parameter_trajectory(
             reference, torch.optim.SGD(reference.parameters(), lr=LR), regression_batches(**BATCHES)
+        )
+    # With identical (averaged) updates but no initial broadcast, the ranks keep their different
+    # starting weights apart: trained - initial is the same on every rank, trained is not.
+    starts = [list(tiny_mlp(seed=20 + rank).parameters()) for rank in range(WORLD_SIZE)]
+    updates = [
+        [got - start for got, start in zip(results["trained"], starts[rank])]
+        for rank, results in enumerate(outcomes)
+    ]
+    ranks_disagree = any(
+        not torch.allclose(a, b, atol=1e-10, rtol=1e-8)
+        for results in outcomes[1:] for a, b in zip(results["trained"], outcomes[0]["trained"])
+    )
+    same_updates = all(
+        torch.allclose(a, b, atol=1e-6, rtol=1e-5)
+        for rank_updates in updates[1:] for a, b in zip(rank_updates, updates[0])
+    )
+    if ranks_disagree and same_updates:
+        raise mistake(
+            "the ranks made the same updates from different starting weights: call "
+            "broadcast_parameters(model) before the first step so every rank starts from rank 0's"
         )
     for rank, results in enumerate(outcomes):
         for name, got, want in zip(NAMES, results["trained"], trajectory[-1]):

@@ -21,12 +21,36 @@ CASES = {
 }
 
 
+def initial(rank: int, case: str) -> torch.Tensor:
+    """The tensor rank `rank` passes to the all-reduce in `case` (the same on every process)."""
+    index = list(CASES).index(case)
+    shape, dtype = CASES[case]
+    generator = torch.Generator().manual_seed(100 * rank + index)
+    return (10 * torch.randn(shape, generator=generator)).to(dtype)
+
+
+def simulated_ring(case: str, scatter_steps: int, gather_steps: int) -> list[torch.Tensor]:
+    """Every rank's tensor after a ring all-reduce with the given numbers of reduce-scatter and
+    all-gather steps, simulated in one process (for recognising cut-short rings)."""
+    n = WORLD_SIZE
+    start = [initial(rank, case) for rank in range(n)]
+    chunks = [list(t.clone().view(-1).tensor_split(n)) for t in start]
+    for step in range(scatter_steps):
+        outgoing = [chunks[r][(r - step) % n].clone() for r in range(n)]
+        for r in range(n):
+            chunks[r][(r - step - 1) % n] += outgoing[(r - 1) % n]
+    for step in range(gather_steps):
+        outgoing = [chunks[r][(r + 1 - step) % n].clone() for r in range(n)]
+        for r in range(n):
+            chunks[r][(r - step) % n] = outgoing[(r - 1) % n]
+    return [torch.cat(c).view(t.shape) for c, t in zip(chunks, start)]
+
+
 def worker(rank: int, world_size: int) -> dict:
     """Runs on every rank: the exercise's ring all-reduce (messages logged), then torch's."""
     results = {}
-    for index, (name, (shape, dtype)) in enumerate(CASES.items()):
-        generator = torch.Generator().manual_seed(100 * rank + index)
-        data = (10 * torch.randn(shape, generator=generator)).to(dtype)
+    for name, (shape, dtype) in CASES.items():
+        data = initial(rank, name)
         ours, reference = data.clone(), data.clone()
         print(f"case {name}: shape {tuple(shape)}, {dtype}", flush=True)
         with point_to_point_only(), log_messages() as log:
@@ -47,9 +71,21 @@ def outcomes():
 def test_matches_dist_all_reduce(outcomes, case):
     for rank, results in enumerate(outcomes):
         ours, reference, _ = results[case]
+        n = WORLD_SIZE
         assert_close(
             ours, reference, atol=1e-4, rtol=1e-5, check_dtype=True,
             name=f"rank {rank}'s tensor after the ring all-reduce (the sum over ranks, in place)",
+            mistakes={
+                "the tensor is unchanged: the chunks you wrote are not views of `tensor` (a copy "
+                "such as flatten().clone()); split tensor.view(-1) so writes reach it":
+                    lambda: initial(rank, case),
+                f"you stop after the reduce-scatter: each rank then holds just one fully reduced "
+                f"chunk; run the n - 1 = {n - 1} all-gather steps too":
+                    lambda: simulated_ring(case, n - 1, 0)[rank],
+                f"the reduce-scatter runs n - 2 steps, one short: it takes n - 1 = {n - 1} steps "
+                "for each chunk to collect every rank's part":
+                    lambda: simulated_ring(case, n - 2, n - 1)[rank],
+            },
         )
 
 

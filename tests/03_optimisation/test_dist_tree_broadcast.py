@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.distributed as dist
 
-from arena_cli.course.distributed import log_messages, point_to_point_only, run_on_ranks
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.course.distributed import RankError, log_messages, point_to_point_only, run_on_ranks
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -37,7 +37,16 @@ def worker(rank: int, world_size: int) -> dict:
 
 @pytest.fixture(scope="module")
 def outcomes():
-    return run_on_ranks(worker, WORLD_SIZE)
+    try:
+        return run_on_ranks(worker, WORLD_SIZE)
+    except RankError as error:
+        if "for send operation to complete" in str(error):
+            raise mistake(
+                "a rank sent a message nobody receives (gloo timed out waiting): send to relative "
+                "+ d only while relative + d < world_size, do not wrap around past the last rank",
+                str(error),
+            ) from None
+        raise
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -124,7 +124,12 @@ def test_training_loop_sets_the_rate_of_every_group_before_each_step(setting):
     with single_threaded(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         optimizer = torch.optim.SGD(groups(ours), lr=123.0, **SETTINGS[setting])
-        ex.train_with_schedule(ours, optimizer, batches, lambda t: rates[t])
+        used = []  # the rate of each group at each optimizer.step()
+        optimizer.register_step_pre_hook(
+            lambda opt, args, kwargs: used.append([group["lr"] for group in opt.param_groups])
+        )
+        # past the last step the schedule stays at its final rate (an off-by-one still runs)
+        ex.train_with_schedule(ours, optimizer, batches, lambda t: rates[min(t, len(rates) - 1)])
 
         optimizer = torch.optim.SGD(groups(reference), lr=base_lr, **SETTINGS[setting])
         warmup = LinearLR(optimizer, start_factor=start_factor, total_iters=warmup_steps)
@@ -135,5 +140,19 @@ def test_training_loop_sets_the_rate_of_every_group_before_each_step(setting):
             torch.nn.functional.mse_loss(reference(x), y).backward()
             optimizer.step()
             scheduler.step()
+    n = len(batches)
+    if len(used) == n:
+        if all(step[0] == rates[t] for t, step in enumerate(used)) and all(
+            rate == 123.0 for step in used for rate in step[1:]
+        ):
+            raise mistake(
+                "only the first parameter group got the scheduled rate (the second kept lr=123.0): "
+                "set group['lr'] for every group in optimizer.param_groups"
+            )
+        if all(rate == rates[min(t + 1, len(rates) - 1)] for t, step in enumerate(used) for rate in step) \
+                and any(step[0] != rates[t] for t, step in enumerate(used)):
+            raise mistake(
+                "step t ran with schedule(t + 1): the first step must use schedule(0) (enumerate from 0)"
+            )
     for (name, p), q in zip(ours.named_parameters(), reference.parameters()):
         assert_close(p, q, atol=1e-10, rtol=1e-8, name=f"parameter {name!r} after training")

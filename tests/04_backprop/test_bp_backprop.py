@@ -2,9 +2,21 @@ import numpy as np
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
+
+
+def backprop(end, *args, **kwargs):
+    """ex.backprop, naming the KeyError of a node visited before any gradient reached it."""
+    try:
+        return ex.backprop(end, *args, **kwargs)
+    except KeyError as error:
+        if error.args and isinstance(error.args[0], bp.Tensor):
+            raise mistake("a node was visited before any gradient reached it (KeyError on a Tensor); walk "
+                          "sorted_computational_graph(end) in its own order, from end towards the leaves, not reversed",
+                          f"the missing key: a Tensor of shape {error.args[0].shape}") from None
+        raise
 
 
 def leaves(*arrays):
@@ -27,7 +39,7 @@ def positive(rng, *shape):
 def test_single_operation():
     rng = np.random.default_rng(0)
     (x,), (tx,) = leaves(positive(rng, 3, 4))
-    ex.backprop(x.log().sum())
+    backprop(x.log().sum())
     tx.log().sum().backward()
     assert_grads_match([x], [tx], "log(x).sum()")
 
@@ -35,7 +47,7 @@ def test_single_operation():
 def test_node_used_twice_x_times_x():
     rng = np.random.default_rng(1)
     (x,), (tx,) = leaves(rng.normal(size=(5,)))
-    ex.backprop((x * x).sum())
+    backprop((x * x).sum())
     (tx * tx).sum().backward()
     assert_grads_match([x], [tx], "(x * x).sum(): both uses of x must add up")
 
@@ -44,7 +56,7 @@ def test_intermediate_node_used_twice():
     rng = np.random.default_rng(2)
     (x,), (tx,) = leaves(positive(rng, 4))
     y = x.log()
-    ex.backprop((y * y * y).sum())
+    backprop((y * y * y).sum())
     ty = tx.log()
     (ty * ty * ty).sum().backward()
     assert_grads_match([x], [tx], "y = log(x); (y * y * y).sum()")
@@ -59,7 +71,7 @@ def test_diamond_two_paths_rejoin():
         b = a * w
         return (log(b) * exp(b) + b).sum()
 
-    ex.backprop(f(a, w, bp.log, bp.exp))
+    backprop(f(a, w, bp.log, bp.exp))
     f(ta, tw, torch.log, torch.exp).backward()
     assert_grads_match([a, w], [ta, tw], "diamond")
 
@@ -73,7 +85,7 @@ def test_stacked_diamonds():
             x = x * 0.5 + x * x
         return x.sum()
 
-    ex.backprop(f(x))
+    backprop(f(x))
     f(tx).backward()
     assert_grads_match([x], [tx], "12 stacked diamonds")
 
@@ -88,7 +100,7 @@ def test_deep_chain():
             y = y * 0.999 + x * 0.001
         return y.sum()
 
-    ex.backprop(f(x))
+    backprop(f(x))
     f(tx).backward()
     assert_grads_match([x], [tx], "a chain of 6000 operations")
 
@@ -98,7 +110,7 @@ def test_broadcasting_and_constants():
     (a, b), (ta, tb) = leaves(rng.normal(size=(4, 1)), rng.normal(size=(3,)))
     c = rng.normal(size=(4, 3))  # a constant: never gets a gradient
     const = bp.Tensor(c)
-    ex.backprop(((a * b) * const - b).exp().sum())
+    backprop(((a * b) * const - b).exp().sum())
     ((ta * tb) * torch.tensor(c) - tb).exp().sum().backward()
     assert_grads_match([a, b], [ta, tb], "exp(a * b * c - b).sum()")
     assert const.grad is None, "a tensor that does not require grad must not receive a .grad"
@@ -108,7 +120,7 @@ def test_end_grad_weights_a_non_scalar_output():
     rng = np.random.default_rng(7)
     (x, y), (tx, ty) = leaves(rng.normal(size=(2, 3)), rng.normal(size=(2, 3)))
     end_grad = rng.normal(size=(2, 3))
-    ex.backprop(x * y + x, end_grad)
+    backprop(x * y + x, end_grad)
     (tx * ty + tx).backward(torch.tensor(end_grad))
     assert_grads_match([x, y], [tx, ty], "x * y + x with end_grad")
 
@@ -116,7 +128,7 @@ def test_end_grad_weights_a_non_scalar_output():
 def test_end_grad_defaults_to_ones():
     rng = np.random.default_rng(8)
     (x,), (tx,) = leaves(rng.normal(size=(2, 3)))
-    ex.backprop(x * 3.0)
+    backprop(x * 3.0)
     (tx * 3.0).backward(torch.ones(2, 3, dtype=torch.float64))
     assert_grads_match([x], [tx], "x * 3 with the default end_grad")
 
@@ -124,15 +136,15 @@ def test_end_grad_defaults_to_ones():
 def test_only_leaves_get_grad():
     x = bp.Tensor([1.0, 2.0], requires_grad=True)
     middle = x * x
-    ex.backprop(middle.sum())
+    backprop(middle.sum())
     assert middle.grad is None, "non-leaf tensors keep .grad = None (gradients are stored on leaves only)"
 
 
 def test_gradients_accumulate_over_two_calls():
     rng = np.random.default_rng(9)
     (x,), (tx,) = leaves(positive(rng, 3))
-    ex.backprop((x * x).sum())
-    ex.backprop(x.log().sum())
+    backprop((x * x).sum())
+    backprop(x.log().sum())
     (tx * tx).sum().backward()
     tx.log().sum().backward()
     assert_grads_match([x], [tx], "two backprop calls (grads add up in .grad, as in torch)")
@@ -143,14 +155,14 @@ def test_gradients_accumulate_over_two_calls():
 def test_common_mistakes_are_named():
     a = np.array([1.0, -2.0, 3.0])
     x = bp.Tensor(a, requires_grad=True)
-    ex.backprop((x * x).sum())  # x is both parents of one node: its two shares must add up
+    backprop((x * x).sum())  # x is both parents of one node: its two shares must add up
     assert_close(x.grad, 2 * a, name="gradient of sum(x * x)", mistakes={
         "a parent's share was overwritten by the next one: x * x gives x two shares (one per use); add them up": a})
-    ex.backprop((x * 3.0).sum())  # a second backprop adds to .grad
+    backprop((x * 3.0).sum())  # a second backprop adds to .grad
     assert_close(x.grad, 2 * a + 3.0, name="x.grad after a second backprop (gradients accumulate)", mistakes={
         "a leaf's .grad was overwritten; backprop adds to it, so two calls accumulate (as in torch)": np.full(3, 3.0)})
     w = bp.Tensor(a, requires_grad=True)
     seed = np.array([0.5, -1.0, 2.0])
-    ex.backprop(w * 2.0, end_grad=seed)
+    backprop(w * 2.0, end_grad=seed)
     assert_close(w.grad, 2 * seed, name="gradient with end_grad given", mistakes={
         "end_grad was ignored (ones used); start the backward pass from end_grad when it is given": np.full(3, 2.0)})

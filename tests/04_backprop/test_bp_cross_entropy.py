@@ -18,6 +18,9 @@ def check(logits_np, targets, what):
     t_logits = torch.tensor(logits_np, requires_grad=True)
     t_loss = F.cross_entropy(t_logits, torch.tensor(targets))
     t_loss.backward()
+    if not np.all(np.isfinite(loss.array)) and torch.isfinite(t_loss):
+        raise mistake("the loss is not finite (inf or nan) where torch's is: exp overflowed; subtract each row's max "
+                      "logit (a constant) before exponentiating", f"{what}: got {loss.array}, expected {t_loss.item():.6g}")
     assert_close(loss.array, t_loss, atol=1e-10, rtol=1e-10, name=f"{what}: loss")
     assert logits.grad is not None, f"{what}: no gradient reached the logits; use engine operations, not .array maths"
     assert_close(logits.grad, t_logits.grad, atol=1e-10, rtol=1e-8, name=f"{what}: gradient of the logits")

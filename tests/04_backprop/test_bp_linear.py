@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -50,13 +50,16 @@ def test_forward_and_gradients_match_torch(n_in, n_out, x_shape, bias):
     if bias:
         assert layer.bias is not None and layer.bias.grad is not None, "no gradient reached bias"
         assert_close(layer.bias.grad, twin.bias.grad, atol=1e-10, name="bias.grad")
-    else:
-        assert layer.bias is None, "with bias=False, self.bias should be None"
+    elif layer.bias is not None:
+        raise mistake("a bias was created although bias=False; set self.bias = None then")
 
 
 @pytest.mark.parametrize("bias", [True, False], ids=["with_bias", "without_bias"])
 def test_parameters_match_torch_names_and_shapes(bias):
     layer = ex.Linear(5, 3, bias=bias, rng=np.random.default_rng(0))
+    if getattr(getattr(layer, "weight", None), "shape", None) == (5, 3):
+        raise mistake("weight is stored [in_features, out_features]; nn.Linear stores it [out_features, in_features] "
+                      "and computes x @ weight.T")
     got = [(name, p.shape) for name, p in layer.named_parameters()]
     want = [(name, tuple(p.shape)) for name, p in nn.Linear(5, 3, bias=bias).named_parameters()]
     assert got == want, f"named_parameters() gave {got}, nn.Linear has {want}"
@@ -68,6 +71,10 @@ def test_initialisation_is_uniform_in_plus_minus_one_over_sqrt_fan_in():
     layer = ex.Linear(n_in, n_out, rng=np.random.default_rng(123))
     bound = 1 / np.sqrt(n_in)
     w, b = layer.weight.array, layer.bias.array
+    fan_out_bound = 1 / np.sqrt(n_out)
+    if bound < np.abs(w).max() <= fan_out_bound and np.abs(w).max() > 0.95 * fan_out_bound:
+        raise mistake("the init bound used out_features; it is 1/sqrt(in_features) (the fan-in)",
+                      f"max |w| is {np.abs(w).max():.4f}, close to 1/sqrt({n_out}) = {fan_out_bound:.4f}; 1/sqrt({n_in}) = {bound:.4f}")
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound, (
         f"all initial values must lie in [-1/sqrt(in), 1/sqrt(in)] = ±{bound:.4f}; got max |w| {np.abs(w).max():.4f}, max |b| {np.abs(b).max():.4f}"
     )

@@ -24,7 +24,10 @@ SHAPES = {
     "y_shared_by_the_batch": ((2, 3, 4), (4, 5)),
     "x_shared_by_the_batch": ((3, 4), (2, 4, 5)),
     "batch_axes_broadcast": ((2, 1, 3, 4), (3, 4, 2)),
+    "batched_cubes": ((3, 3, 3), (3, 3, 3)),  # .T (reversing every axis) keeps the shape here
 }
+DOT_T = ("{0}.T reverses every axis, which is wrong for batched matrices; swap only the last two axes "
+         "(np.swapaxes({0}, -1, -2))")
 
 
 @pytest.mark.parametrize("x_shape, y_shape", SHAPES.values(), ids=SHAPES.keys())
@@ -40,6 +43,7 @@ def test_matches_torch_autograd(x_shape, y_shape):
         atol=1e-10,
         rtol=1e-10,
         name=f"matmul_back0 (x {x_shape}, y {y_shape})",
+        mistakes={DOT_T.format("y"): lambda: grad_out @ y.T},
     )
     assert_close(
         ex.matmul_back1(grad_out, out, x, y),
@@ -47,6 +51,7 @@ def test_matches_torch_autograd(x_shape, y_shape):
         atol=1e-10,
         rtol=1e-10,
         name=f"matmul_back1 (x {x_shape}, y {y_shape})",
+        mistakes={DOT_T.format("x"): lambda: x.T @ grad_out},
     )
 
 

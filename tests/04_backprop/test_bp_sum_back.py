@@ -19,7 +19,10 @@ def check(shape, dim, keepdim, seed):
         t_out = t_out.reshape((1,) * len(shape))
     (want,) = torch.autograd.grad(t_out, leaf, torch.tensor(grad_out))
     got = ex.sum_back(grad_out, out, x, dim=dim, keepdim=keepdim)
-    assert_close(got, want.numpy(), atol=1e-12, name=f"sum_back for x {shape}, dim={dim}, keepdim={keepdim}")
+    n_summed = x.ndim if dim is None else len((dim,) if isinstance(dim, int) else dim)
+    assert_close(got, want.numpy(), atol=1e-12, name=f"sum_back for x {shape}, dim={dim}, keepdim={keepdim}", mistakes={
+        "the summed axes were put back at the end; put each back where it was (np.expand_dims(grad_out, dims))":
+            lambda: np.broadcast_to(np.reshape(grad_out, np.shape(grad_out) + (1,) * n_summed), x.shape)})
     assert isinstance(got, np.ndarray) and got.flags.writeable, "return a fresh, writable array (copy a broadcast view)"
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import torch
 
 from arena_cli.course import backprop as bp
-from arena_cli.testing import assert_close, load_exercise
+from arena_cli.testing import assert_close, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -38,6 +38,9 @@ def test_result_records_its_creator():
 def test_parents_are_keyed_by_argument_position():
     t = bp.Tensor([1.0, 2.0], requires_grad=True)
     out = multiply(2.0, t)
+    if set(out.creator.parents) == {0}:
+        raise mistake("the parents were numbered 0, 1, ... among the Tensors; key each parent by its position in "
+                      "args", "in multiply(2.0, t) the Tensor is argument 1: parents should be {1: t}, got keys {0}")
     assert set(out.creator.parents) == {1}, (
         f"in multiply(2.0, t) the Tensor is argument 1: parents should be {{1: t}}, got keys {set(out.creator.parents)}"
     )

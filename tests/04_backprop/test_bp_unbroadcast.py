@@ -14,6 +14,27 @@ def torch_unbroadcast(grad: np.ndarray, original_shape: tuple[int, ...]) -> np.n
     return result.numpy()
 
 
+def variant(grad, original_shape, *, trailing=False, stretched=True, keepdims=True):
+    """unbroadcast with one step changed: sum the trailing (not leading) extra axes, skip the
+    size-1 axes, or sum those without keepdims."""
+    n_extra = grad.ndim - len(original_shape)
+    extra = range(grad.ndim - n_extra, grad.ndim) if trailing else range(n_extra)
+    grad = grad.sum(axis=tuple(extra))
+    if not stretched:
+        return grad
+    ones = tuple(axis for axis, size in enumerate(original_shape) if size == 1)
+    return grad.sum(axis=ones, keepdims=keepdims)
+
+
+MISTAKES = {
+    "you summed away the trailing axes; broadcasting prepends new axes at the front, so sum the leading "
+    "grad.ndim - len(original_shape) axes": dict(trailing=True),
+    "the stretched size-1 axes were not summed; after the prepended axes, also sum (keepdims=True) every axis "
+    "where original_shape is 1": dict(stretched=False),
+    "the size-1 axes were summed without keepdims=True, so they vanished; keep them as size 1": dict(keepdims=False),
+}
+
+
 def check(original_shape, broadcast_shape, seed):
     grad = np.random.default_rng(seed).normal(size=broadcast_shape)
     got = ex.unbroadcast(grad, original_shape)
@@ -23,6 +44,7 @@ def check(original_shape, broadcast_shape, seed):
         atol=1e-12,
         rtol=1e-10,
         name=f"unbroadcast of a {broadcast_shape} gradient to {original_shape}",
+        mistakes={sentence: (lambda kw=kw: variant(grad, original_shape, **kw)) for sentence, kw in MISTAKES.items()},
     )
 
 

@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 
 from arena_cli.course.transformer import Config, load_tl_weights, tl_model
-from arena_cli.testing import assert_close, assert_unchanged, forbidder, load_exercise
+from arena_cli.testing import assert_close, assert_unchanged, forbidder, load_exercise, mistake
 
 ex = load_exercise(__file__)
 
@@ -24,7 +24,16 @@ def test_matches_torch_embedding(shape):
     embed = ex.Embed(CFG)
     tokens = torch.randint(0, CFG.d_vocab, shape)
     before = tokens.clone()
-    got = embed(tokens)
+    try:
+        got = embed(tokens)
+    except RuntimeError as error:
+        # one_hot(tokens) without num_classes is max(token) + 1 wide, not d_vocab
+        width = int(tokens.max()) + 1
+        if width != CFG.d_vocab and f"x{width} and {CFG.d_vocab}x" in str(error):
+            raise mistake(
+                "one_hot without num_classes is only max(token) + 1 wide; pass num_classes=d_vocab "
+                "(or index W_E[tokens] directly)", str(error)) from None
+        raise
     assert_unchanged(before, tokens, name="tokens")
     W_E = embed.W_E.detach()
     assert_close(got, F.embedding(tokens, embed.W_E), name=f"Embed of tokens of shape {shape}", mistakes={

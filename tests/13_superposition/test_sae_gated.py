@@ -70,14 +70,30 @@ def test_losses_match_saelens_gated_training_sae(l1):
         assert_close(got["loss"], want.loss, atol=1e-5, name="loss (sum of the three) vs SAELens")
 
 
+def grads_with_detached_aux_decoder(p, x, l1):
+    """The gradients of a known mistake: the auxiliary loss uses a detached W_dec and b_dec."""
+    q = {k: v.detach().clone().requires_grad_(True) for k, v in p.items()}
+    c = x - q["b_dec"]
+    gate = torch.relu(c @ q["W_enc"] + q["b_gate"])
+    z = (c @ q["W_enc"] + q["b_gate"] > 0) * torch.relu(c @ (q["W_enc"] * q["r_mag"].exp()) + q["b_mag"])
+    mse = ((z @ q["W_dec"] + q["b_dec"] - x) ** 2).sum(-1).mean()
+    l1_loss = l1 * (gate * q["W_dec"].norm(dim=1)).sum(-1).mean()
+    aux = ((gate @ q["W_dec"].detach() + q["b_dec"].detach() - x) ** 2).sum(-1).mean()
+    (mse + l1_loss + aux).backward()
+    return {k: v.grad if v.grad is not None else torch.zeros_like(v) for k, v in q.items()}
+
+
 def test_gradients_match_saelens():
     sae, p, x = setup(3)
     oracle = to_saelens("gated", p, training=True, l1_coefficient=0.4)
     oracle.training_forward_pass(step_input(x, {"l1": 0.4})).loss.backward()
     sae.training_losses(x)["loss"].backward()
+    detached = grads_with_detached_aux_decoder(p, x, 0.4)
     for name, param in sae.named_parameters():
         assert param.grad is not None, f"no gradient reached {name}"
-        assert_close(param.grad, getattr(oracle, name).grad, atol=1e-4, name=f"gradient w.r.t. {name} vs SAELens")
+        assert_close(param.grad, getattr(oracle, name).grad, atol=1e-4, name=f"gradient w.r.t. {name} vs SAELens", mistakes={
+            "the auxiliary loss uses a detached decoder (the Gated SAE paper's choice); SAELens, the oracle here, "
+            "lets its gradient reach W_dec and b_dec": detached[name]})
 
 
 def test_worked_example():

@@ -63,14 +63,21 @@ def test_projection_on_random_gradients():
     assert_close(along, torch.zeros(D_SAE), atol=1e-5, name="component of each projected row gradient along its row (must be 0)")
 
 
-def reference_step(sae, optimizer, x, l1):
+def reference_step(sae, optimizer, x, l1, project_after_step=False):
     optimizer.zero_grad()
     loss = sae.training_forward_pass(step_input(x, {"l1": l1})).loss
     loss.backward()
-    with torch.no_grad():
-        unit = sae.W_dec / sae.W_dec.norm(dim=1, keepdim=True)
-        sae.W_dec.grad -= (sae.W_dec.grad * unit).sum(1, keepdim=True) * unit
+
+    def project():
+        with torch.no_grad():
+            unit = sae.W_dec / sae.W_dec.norm(dim=1, keepdim=True)
+            sae.W_dec.grad -= (sae.W_dec.grad * unit).sum(1, keepdim=True) * unit
+
+    if not project_after_step:
+        project()
     optimizer.step()
+    if project_after_step:  # a known mistake: the projection comes too late to change the step
+        project()
     with torch.no_grad():
         sae.W_dec /= sae.W_dec.norm(dim=1, keepdim=True)
     return loss.item()
@@ -81,6 +88,8 @@ def test_train_steps_match_a_reference_twin():
     with torch.no_grad():
         sae.W_dec /= sae.W_dec.norm(dim=1, keepdim=True)
     twin = copy.deepcopy(sae)
+    late = copy.deepcopy(sae)  # twin of the mistake of projecting after the step (first step only)
+    reference_step(late, torch.optim.Adam(late.parameters(), lr=0.05), torch.randn(32, D_IN, generator=torch.Generator().manual_seed(5)), 0.2, project_after_step=True)
     opt, twin_opt = torch.optim.Adam(sae.parameters(), lr=0.05), torch.optim.Adam(twin.parameters(), lr=0.05)
     g = torch.Generator().manual_seed(5)
     for step in range(4):
@@ -92,4 +101,7 @@ def test_train_steps_match_a_reference_twin():
         if not torch.allclose(norms, torch.ones(D_SAE), atol=1e-5):
             raise mistake("the decoder rows are not renormalised after the step", f"row norms after step {step + 1}: {norms.tolist()}")
         for name, p in sae.named_parameters():
-            assert_close(p, getattr(twin, name), atol=1e-5, name=f"{name} after step {step + 1} (vs the reference twin)")
+            known = {} if step else {
+                "the gradient is projected after optimizer.step(), too late to change the update: project it between backward() and step()":
+                    getattr(late, name)}
+            assert_close(p, getattr(twin, name), atol=1e-5, name=f"{name} after step {step + 1} (vs the reference twin)", mistakes=known)

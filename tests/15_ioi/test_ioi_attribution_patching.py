@@ -3,7 +3,7 @@ import torch
 import transformer_lens.patching as patching
 
 from arena_cli.course import ioi
-from arena_cli.testing import assert_close, load_exercise, show_heatmap
+from arena_cli.testing import assert_close, load_exercise, mistake, show_heatmap
 
 ex = load_exercise(__file__)
 model = ioi.model()
@@ -64,8 +64,11 @@ def test_agreement_with_exact_patching():
     want = float(np.corrcoef(approx.flatten().numpy(), exact.flatten().numpy())[0, 1])
     assert_close(corr, want, atol=1e-5, name="correlation of approximate and exact head patching")
     err = (approx - exact).abs()
-    assert tuple(worst) == tuple(int(i) for i in np.unravel_index(int(err.argmax()), err.shape)), (
-        f"the largest |approx - exact| is at {tuple(np.unravel_index(int(err.argmax()), err.shape))}, you said {worst}")
+    at = tuple(int(i) for i in np.unravel_index(int(err.argmax()), err.shape))
+    if tuple(worst) != at and tuple(worst) == (int(err.argmax()),):
+        raise mistake("agreement returned the flat index of the worst entry: unravel it into its (layer, head)",
+                      f"the largest |approx - exact| is at {at} (flat index {int(err.argmax())}), you said {worst}")
+    assert tuple(worst) == at, f"the largest |approx - exact| is at {at}, you said {worst}"
     a, b = torch.tensor([[1.0, 2.0], [3.0, 5.0]]), torch.tensor([[1.0, 2.5], [3.0, 4.0]])
     corr2, worst2 = ex.agreement(a, b)
     assert tuple(worst2) == (1, 1), f"on [[1, 2], [3, 5]] vs [[1, 2.5], [3, 4]] the worst entry is (1, 1), you said {worst2}"

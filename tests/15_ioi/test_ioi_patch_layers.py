@@ -15,8 +15,10 @@ POSITIONS = [3, 6, 12, 14, 16]  # the oracle runs on these; before S2 (12) the t
 INDEX = pd.DataFrame([(layer, pos) for layer in range(3) for pos in POSITIONS], columns=["layer", "pos"])
 
 
-def tl_resid(corrupted_tokens, clean_cache):
-    flat = patching.get_act_patch_resid_pre(model, corrupted_tokens, clean_cache, METRIC, index_axis_names=None, index_df=INDEX)
+def tl_resid(corrupted_tokens, clean_cache, activation="resid_pre"):
+    flat = patching.generic_activation_patch(
+        model, corrupted_tokens, clean_cache, METRIC, patch_setter=patching.layer_pos_patch_setter,
+        activation_name=activation, index_axis_names=None, index_df=INDEX)
     return flat.reshape(3, len(POSITIONS))
 
 
@@ -39,6 +41,8 @@ def test_resid_pre_grid():
         "the patch goes the wrong way: run the corrupted prompts and patch in the clean activations": lambda: tl_resid(B.tokens, CORRUPTED),
         "every position was patched at once although one position was asked: patch act[:, pos] only":
             lambda: tl_whole("resid_pre", B.corrupted, CLEAN)[:, None].expand(3, len(POSITIONS)),
+        "the residual stream after layer L (hook_resid_post) was patched: row L patches hook_resid_pre, the stream entering layer L":
+            lambda: tl_resid(B.corrupted, CLEAN, "resid_post"),
     })
     assert_close(got[:, :12], torch.zeros(3, 12), atol=1e-4,
                  name="positions before S2 (clean and corrupted runs are identical there, so patching them changes nothing)")

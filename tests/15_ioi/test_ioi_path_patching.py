@@ -10,7 +10,7 @@ METRIC = ioi.normalised_metric(model, B)
 
 
 def reference(model, clean_tokens, corrupted_tokens, metric, sender, receivers, receiver_input="q",
-              freeze_others=True, patch_sender=True, inputs=None, swap=False):
+              freeze_others=True, patch_sender=True, inputs=None, swap=False, whole_layer=False):
     """Path patching by brute force: the three runs spelled out, with switches that reproduce mistakes."""
     if swap:
         clean_tokens, corrupted_tokens = corrupted_tokens, clean_tokens
@@ -35,6 +35,8 @@ def reference(model, clean_tokens, corrupted_tokens, metric, sender, receivers, 
             hooks.append((name, lambda act, hook, name=name: seen.__setitem__(name, act.clone())))
     model.run_with_hooks(corrupted_tokens, fwd_hooks=hooks)
     final = []
+    if whole_layer:  # a known mistake: every head of a receiver's layer gets its recorded input
+        receivers = [(layer, slice(None)) for layer in {l for l, _ in receivers}]
     for layer, head in receivers:
         for what in inputs:
             name = f"blocks.{layer}.attn.hook_{what}"
@@ -59,6 +61,10 @@ def mistakes_for(sender, receivers, receiver_input):
             lambda: reference(*args, inputs=["q", "k", "v"]),
         "the patch goes the wrong way: run the corrupted prompts and give the sender its clean value":
             lambda: reference(*args, swap=True),
+        "step 3 patched the recorded input of every head in the receivers' layers, not only the receiver heads":
+            lambda: reference(*args, whole_layer=True),
+        "`receiver_input` was ignored: the receivers' queries were patched whatever input was asked for":
+            lambda: reference(*args[:-1], "q"),
     }
 
 

@@ -40,6 +40,9 @@ def test_composition_accuracy():
         assert set(result) == {"composed", "a", "b"}, f"{name}: keys {sorted(result)}"
         assert_close(torch.tensor([result[k] for k in ("composed", "a", "b")]), torch.tensor([expected[k] for k in ("composed", "a", "b")]),
                      atol=1e-6, name=f"{name}: accuracy with the composed vector, with a alone, with b alone",
-                     mistakes={"the composed vector is a plain sum: subtract FV(c)": lambda: torch.tensor([acc(vectors[a] + vectors[b]), expected["a"], expected["b"]])})
+                     mistakes={"the composed vector is a plain sum: subtract FV(c)": lambda: torch.tensor([acc(vectors[a] + vectors[b]), expected["a"], expected["b"]]),
+                               "the accuracies were measured on the prompts of task a: measure on the composed task d's prompts and answers":
+                                   lambda: torch.tensor([steered_accuracy(model, zero[a], answers[a], icl.FV_LAYER, v)
+                                                         for v in (vectors[a] + vectors[b] - vectors[c], vectors[a], vectors[b])])})
     show_bars([icl.TASK_NAMES[d] for *_, d in COMPOSITIONS], [r["composed"] for r in got],
               title="zero-shot accuracy with FV(upper) + FV(map) - FV(copy)", x_label="composed task", y_label="accuracy")

@@ -1,7 +1,7 @@
 import torch
 
 from arena_cli.course.function_vectors import function_vector, mean_z, prompts, steered_accuracy
-from arena_cli.testing import assert_close, assert_unchanged, load_exercise, show_bars
+from arena_cli.testing import assert_close, assert_unchanged, load_exercise, mistake, show_bars
 from arena_cli.zoo import icl, load
 
 ex = load_exercise(__file__)
@@ -17,6 +17,10 @@ def test_random_like_has_the_norm_and_a_fresh_direction():
     got = ex.random_like(vector, torch.Generator().manual_seed(5))
     assert_unchanged(kept, vector, name="vector")
     draw = torch.randn(vector.shape, generator=torch.Generator().manual_seed(5))
+    again = ex.random_like(vector, torch.Generator().manual_seed(5))
+    if not torch.equal(got, again) and abs(float(got.norm()) - float(vector.norm())) < 1e-4:
+        raise mistake("the draw ignores the generator it was given (two calls with equally seeded generators differ): "
+                      "pass generator=generator to torch.randn", f"first call: {got.tolist()}\nsecond call: {again.tolist()}")
     assert_close(got, draw / draw.norm() * vector.norm(), atol=1e-5, name="random_like(vector) with seed 5",
                  mistakes={"the draw was not rescaled: it must have the norm of `vector`": draw,
                            "the draw was scaled to norm 1, not to the norm of `vector`": draw / draw.norm(),

@@ -52,7 +52,9 @@ def test_accuracy_by_number_of_heads():
         expected = [steered_accuracy(model, zero, answers, icl.FV_LAYER, function_vector(model, z_means, RANKED[:n]) if n else torch.zeros(model.cfg.d_model)) for n in counts]
         everywhere = lambda: torch.tensor([steered_accuracy(model, zero, answers, icl.FV_LAYER, function_vector(model, z_means, RANKED[:n]) if n else torch.zeros(model.cfg.d_model), every_position=True) for n in counts])
         assert_close(torch.tensor(got), torch.tensor(expected), atol=1e-6, name=f"task {name}: zero-shot accuracy by number of heads in the vector",
-                     mistakes={"the function vector was added at every position; only at the last": everywhere})
+                     mistakes={"the function vector was added at every position; only at the last": everywhere,
+                               "the vector of the first n + 1 heads was built: for a count n use the top n heads, ranked[:n]":
+                                   lambda: torch.tensor([steered_accuracy(model, zero, answers, icl.FV_LAYER, function_vector(model, z_means, RANKED[:n + 1])) for n in counts])})
         series[name] = got
     show_lines(series, x=counts, title=f"zero-shot accuracy with the function vector added before block {icl.FV_LAYER}",
                x_label="heads in the function vector (by average indirect effect)", y_label="accuracy")

@@ -31,16 +31,18 @@ def test_adversarial_examples_fool_the_model(model):
     assert isinstance(strings, list) and strings, "adversarial_examples should return a non-empty list of strings"
     for s in strings:
         assert isinstance(s, str) and s and set(s) <= set("()"), f"{s!r}: only ( and ), at least one character"
-        assert len(s) <= B.MAX_LEN, f"{s!r} has {len(s)} characters: the model reads at most {B.MAX_LEN}"
+        if len(s) > B.MAX_LEN:
+            raise mistake(f"a string is longer than the model's {B.MAX_LEN} characters: it reads at most {B.MAX_LEN}",
+                          f"{s[:12]!r}… has {len(s)} characters")
     wrong, logits = wrong_ones(model, strings)
     right = [s for s in strings if s not in wrong]
     show_bars([s if len(s) <= 12 else f"{s[:5]}…({len(s)})" for s in strings],
               (logits[:, B.BALANCED] - logits[:, B.UNBALANCED]).tolist(),
               title="your strings: logit(balanced) - logit(unbalanced)", y_label="logit diff")
     if right:
-        raise AssertionError(f"the model gets these right: {right}; keep only strings it misclassifies")
+        raise mistake("some strings are ones the model gets right: keep only strings it misclassifies", f"the model gets these right: {right}")
     kinds = {B.is_balanced(s) for s in strings}
     if kinds != {True, False}:
         missing = "a balanced string the model calls unbalanced" if True not in kinds else "an unbalanced string the model calls balanced"
-        raise AssertionError(f"all your strings are of one class; add {missing}")
+        raise mistake(f"all your strings are of one class: add {missing}")
     assert_close(torch.tensor(len(wrong)), torch.tensor(len(strings)), name="number of misclassified strings")

@@ -65,6 +65,10 @@ def test_neuron_frequencies_and_clusters(spectrum, keys):
         kept = want[want_fraction > threshold]
         want_sizes = {int(k): int((kept == k).sum()) for k in kept.unique()}
         got = ex.cluster_sizes(frequency, fraction, threshold)
+        every = {int(k): int((want == k).sum()) for k in want.unique()}
+        if got != want_sizes and got == every:
+            raise mistake("cluster_sizes ignored the threshold: count only the neurons whose fraction is > threshold",
+                          f"cluster_sizes(threshold={threshold}) = {got}, expected {want_sizes}")
         assert got == want_sizes, f"cluster_sizes(threshold={threshold}) = {got}, expected {want_sizes}"
     sizes = ex.cluster_sizes(frequency, fraction, 0.5)
     show_bars([f"k={k}" for k in sizes], list(sizes.values()), title="neurons per frequency (fraction > 0.5)", y_label="neurons")

@@ -45,8 +45,11 @@ def test_measures_of_three_snapshots(measured, keys):
         assert_close(got["test_loss"][i], snapshot.metrics["test_loss"], atol=1e-5, rtol=1e-4, name=f"test loss at step {snapshot.step}",
                      mistakes={"that is the training loss": snapshot.metrics["train_loss"]})
         restricted, excluded = CG.RESTRICTED_EXCLUDED[snapshot.step]
-        assert_close(got["restricted_loss"][i], restricted, atol=1e-3, rtol=1e-3, name=f"restricted loss at step {snapshot.step}")
-        assert_close(got["excluded_loss"][i], excluded, atol=1e-3, rtol=1e-3, name=f"excluded loss at step {snapshot.step}")
+        swapped = "the restricted and excluded losses are swapped: restricted keeps only the key frequencies, excluded removes them"
+        assert_close(got["restricted_loss"][i], restricted, atol=1e-3, rtol=1e-3, name=f"restricted loss at step {snapshot.step}",
+                     mistakes={swapped: excluded})
+        assert_close(got["excluded_loss"][i], excluded, atol=1e-3, rtol=1e-3, name=f"excluded loss at step {snapshot.step}",
+                     mistakes={swapped: restricted})
         assert_close(got["weight_norm"][i], reference_norm(snapshot.weights), atol=1e-3, rtol=1e-5, name=f"weight norm at step {snapshot.step}")
 
 

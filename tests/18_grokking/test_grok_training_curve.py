@@ -15,6 +15,9 @@ def test_first_step_worked_example():
         raise mistake("that is the index: return the step, curve['step'][index]")
     assert got == 10, f"first_step(…, 0.99) = {got}, expected 10"
     assert ex.first_step(curve, "train_acc", 2.0) == -1, "a threshold that is never reached gives -1"
+    if ex.first_step(curve, "train_acc", 1.0) == -1:
+        raise mistake("first_step compared with > : a value equal to the threshold reaches it (>=)",
+                      "accuracy 1.0 reaches threshold 1.0 at step 20; you said it is never reached (-1)")
     assert ex.first_step(curve, "train_acc", 1.0) == 20, "first_step uses >=: accuracy 1.0 reaches threshold 1.0"
 
 

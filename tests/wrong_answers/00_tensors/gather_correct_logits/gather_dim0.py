@@ -1,4 +1,5 @@
 # MISTAKE: Gathers along the batch axis (dim 0) instead of the class axis.
+# NAMED: you gathered along the batch axis (dim=0)
 """Pick the logit of the correct class with `torch.gather`.
 
 Goal: a classifier outputs one row of logits per example, `[batch, n_classes]`, and the labels

@@ -1,4 +1,5 @@
 # MISTAKE: Indexes the columns of the identity instead of the rows (the same here) but as int64.
+# NAMED: the one-hot values are right but the dtype is int64
 """Integer-array ("fancy") indexing with one and two index tensors.
 
 Goal: three selections that use tensors of integers as indices.

@@ -1,4 +1,5 @@
 # MISTAKE: Swaps rows and cols (reads mat[cols, rows] on the transposed matrix).
+# NAMED: rows and cols were swapped
 """Integer-array ("fancy") indexing with one and two index tensors.
 
 Goal: three selections that use tensors of integers as indices.

@@ -1,4 +1,5 @@
 # MISTAKE: Forgets keepdim=True, so the max broadcasts along the wrong axis.
+# NAMED: the row max lost its axis (amax without keepdim=True)
 """A numerically stable, batched logsumexp.
 
 Goal: `logsumexp(x)[...] = log(sum_i exp(x[..., i]))` over the last axis of a tensor

@@ -1,4 +1,5 @@
 # MISTAKE: Gives every block the first stride.
+# NAMED: every block was given first_stride
 """A group of residual blocks: the stage of a ResNet that works at one resolution.
 
 Goal: `BlockGroup(n_blocks, in_feats, out_feats, first_stride)` holds `self.blocks`, an

@@ -1,4 +1,5 @@
 # MISTAKE: Computes width - kernel_width outputs (one too few).
+# NAMED: one output too few
 """A 1D convolution built from `torch.as_strided`: no padding, stride 1.
 
 Goal: `conv1d_minimal(x, weights)` equals `torch.nn.functional.conv1d(x, weights)`:

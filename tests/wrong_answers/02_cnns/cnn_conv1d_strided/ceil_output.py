@@ -1,4 +1,5 @@
 # MISTAKE: Rounds the output width up (one window past the end).
+# NAMED: the output width was rounded up
 """A 1D convolution with stride and padding, from `torch.as_strided`.
 
 Goal: `conv1d(x, weights, stride, padding)` equals

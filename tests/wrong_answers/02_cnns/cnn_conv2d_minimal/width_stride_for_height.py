@@ -1,4 +1,5 @@
 # MISTAKE: Steps the output rows with the width stride.
+# NAMED: the output rows step by the width stride
 """A 2D convolution built from `torch.as_strided`: no padding, stride 1.
 
 Goal: `conv2d_minimal(x, weights)` equals `torch.nn.functional.conv2d(x, weights)`:

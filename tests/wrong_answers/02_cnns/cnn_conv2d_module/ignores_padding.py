@@ -1,4 +1,5 @@
 # MISTAKE: Forgets to pass the padding to F.conv2d.
+# NAMED: the padding is not used in forward
 """A `Conv2d` module: a convolution's parameters and their initialisation.
 
 Goal: `Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True)` behaves

@@ -1,4 +1,5 @@
 # MISTAKE: Feeds every group the stem's channel count (in_features not chained).
+# NAMED: every group takes the stem's channel count as its input
 """A small ResNet for 8x8 digit images.
 
 Goal: `DigitsResNet(config)` maps images `[batch, in_channels, height, width]` to logits

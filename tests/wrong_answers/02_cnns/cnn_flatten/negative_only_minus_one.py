@@ -1,4 +1,5 @@
 # MISTAKE: Only handles -1 as a negative axis (other negative axes treated as counted from the start+1).
+# NAMED: a negative axis other than -1 was converted wrongly
 """Flatten: merge a run of consecutive axes into one.
 
 Goal: `Flatten(start_dim, end_dim)(x)` merges the axes `start_dim` to `end_dim` of `x`, both

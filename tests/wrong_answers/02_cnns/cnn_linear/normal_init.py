@@ -1,4 +1,5 @@
 # MISTAKE: Initialises with a normal distribution of std bound.
+# NAMED: the values were drawn from a normal distribution with std 1/sqrt(fan_in)
 """A linear (fully connected) layer: `y = x @ W.T + b`, with PyTorch's initialisation.
 
 Goal: a `Linear(in_features, out_features, bias=True)` module that behaves like

@@ -1,4 +1,5 @@
 # MISTAKE: Loads with strict=False, silently skipping names that do not match.
+# NAMED: the state dict was loaded without strict=True
 """Load a pretrained checkpoint whose parameter names differ from your model's.
 
 Goal: the shipped checkpoint (`arena_cli/course/data/digits_resnet.pt`, a ResNet trained on the

@@ -1,4 +1,5 @@
 # MISTAKE: Uses the kernel height for both kernel axes.
+# NAMED: the kernel height was used for both kernel axes
 """2D max pooling from `torch.as_strided`.
 
 Goal: `maxpool2d(x, kernel_size, stride, padding)` equals

@@ -1,4 +1,5 @@
 # MISTAKE: Defaults the stride to 1 instead of the kernel size.
+# NAMED: the stride defaults to 1
 """2D max pooling from `torch.as_strided`.
 
 Goal: `maxpool2d(x, kernel_size, stride, padding)` equals

@@ -1,4 +1,5 @@
 # MISTAKE: Uses an identity shortcut whenever the channels match, even with a stride.
+# NAMED: the shortcut is the identity although the stride is not 1
 """The residual block of a ResNet.
 
 Goal: `ResidualBlock(in_feats, out_feats, first_stride)` computes `relu(left(x) + right(x))`:

@@ -1,4 +1,5 @@
 # MISTAKE: Leaves the batch norm out of the projection shortcut.
+# NAMED: the projection shortcut has no batch norm
 """The residual block of a ResNet.
 
 Goal: `ResidualBlock(in_feats, out_feats, first_stride)` computes `relu(left(x) + right(x))`:

@@ -1,4 +1,5 @@
 # MISTAKE: Puts the stride on the second convolution.
+# NAMED: the stride is on the second convolution
 """The residual block of a ResNet.
 
 Goal: `ResidualBlock(in_feats, out_feats, first_stride)` computes `relu(left(x) + right(x))`:

@@ -1,4 +1,5 @@
 # MISTAKE: Divides the total by the world size (a mean, not a sum).
+# NAMED: an all-reduce leaves the sum over ranks, not the mean
 """All-reduce, the simple way: gather everything on rank 0, add, send the sum back.
 
 Goal: replace the tensor of every rank by the element-wise sum of the tensors of all ranks,

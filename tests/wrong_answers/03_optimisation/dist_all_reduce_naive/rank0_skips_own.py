@@ -1,4 +1,5 @@
 # MISTAKE: Rank 0 sums only the others' tensors, leaving out its own.
+# NAMED: rank 0 leaves its own tensor out of the sum
 """All-reduce, the simple way: gather everything on rank 0, add, send the sum back.
 
 Goal: replace the tensor of every rank by the element-wise sum of the tensors of all ranks,

@@ -1,4 +1,5 @@
 # MISTAKE: Builds the total in a new tensor (tensor = tensor + incoming), so rank 0's caller never sees it.
+# NAMED: rank 0's tensor is unchanged: you built the total in a new tensor
 """All-reduce, the simple way: gather everything on rank 0, add, send the sum back.
 
 Goal: replace the tensor of every rank by the element-wise sum of the tensors of all ranks,

@@ -1,4 +1,5 @@
 # MISTAKE: Receives every rank's tensor into the result instead of adding it (keeps only the last).
+# NAMED: the last one received: add each received tensor
 """All-reduce, the simple way: gather everything on rank 0, add, send the sum back.
 
 Goal: replace the tensor of every rank by the element-wise sum of the tensors of all ranks,

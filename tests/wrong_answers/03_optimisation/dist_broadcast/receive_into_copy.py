@@ -1,4 +1,5 @@
 # MISTAKE: Receives into a new buffer and rebinds the name, leaving the caller's tensor unchanged.
+# NAMED: no receiving rank's tensor changed
 """Broadcast from point-to-point messages.
 
 Goal: copy the tensor of one rank (`src`) into the tensor of every other rank, in place, like
@@ -42,7 +43,7 @@ def broadcast(tensor: Tensor, src: int) -> None:
             if other != src:
                 dist.send(tensor, dst=other)
     else:
-        buffer = torch.empty_like(tensor)
+        buffer = tensor.new_empty(tensor.shape)
         dist.recv(buffer, src=src)
         tensor = buffer
     # END SOLUTION

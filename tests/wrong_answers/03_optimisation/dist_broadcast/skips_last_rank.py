@@ -1,4 +1,5 @@
 # MISTAKE: Sends to ranks 0 .. world_size - 2 only (off by one).
+# NAMED: the last rank, never got the data
 """Broadcast from point-to-point messages.
 
 Goal: copy the tensor of one rank (`src`) into the tensor of every other rank, in place, like

@@ -1,4 +1,5 @@
 # MISTAKE: Always broadcasts from rank 0, ignoring src.
+# NAMED: every rank ends with rank 0's tensor, not rank src's
 """Broadcast from point-to-point messages.
 
 Goal: copy the tensor of one rank (`src`) into the tensor of every other rank, in place, like

@@ -1,4 +1,5 @@
 # MISTAKE: Broadcasts from the last rank instead of src.
+# NAMED: every rank got rank 3's (the last rank's) weights
 """Data-parallel training: each rank computes gradients on its slice of the batch.
 
 Goal: train one model on several processes so that the result equals training on one process

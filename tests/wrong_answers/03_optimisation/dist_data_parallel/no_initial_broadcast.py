@@ -1,4 +1,5 @@
 # MISTAKE: Never broadcasts the parameters before training.
+# NAMED: the ranks made the same updates from different starting weights
 """Data-parallel training: each rank computes gradients on its slice of the batch.
 
 Goal: train one model on several processes so that the result equals training on one process

@@ -1,4 +1,5 @@
 # MISTAKE: Chunks a copy of the tensor (tensor.flatten().clone()), so writes never reach it.
+# NAMED: the chunks you wrote are not views of `tensor`
 """Ring all-reduce: every link busy, each rank sends about 2x its tensor whatever the world size.
 
 Goal: sum `tensor` over all ranks, in place, like `dist.all_reduce`, with messages passed only

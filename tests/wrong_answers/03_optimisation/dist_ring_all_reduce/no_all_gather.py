@@ -1,4 +1,5 @@
 # MISTAKE: Stops after the reduce-scatter (each rank holds only its one reduced chunk).
+# NAMED: you stop after the reduce-scatter
 """Ring all-reduce: every link busy, each rank sends about 2x its tensor whatever the world size.
 
 Goal: sum `tensor` over all ranks, in place, like `dist.all_reduce`, with messages passed only

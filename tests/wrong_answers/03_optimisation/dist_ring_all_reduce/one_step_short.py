@@ -1,4 +1,5 @@
 # MISTAKE: Runs world_size - 2 reduce-scatter steps.
+# NAMED: the reduce-scatter runs n - 2 steps, one short
 """Ring all-reduce: every link busy, each rank sends about 2x its tensor whatever the world size.
 
 Goal: sum `tensor` over all ranks, in place, like `dist.all_reduce`, with messages passed only

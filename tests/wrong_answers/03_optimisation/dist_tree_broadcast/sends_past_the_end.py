@@ -1,4 +1,5 @@
 # MISTAKE: Sends even when relative + d is past the last rank (wraps around).
+# NAMED: send to relative + d only while relative + d < world_size
 """Broadcast along a binomial tree: log2(world_size) rounds instead of world_size - 1.
 
 Goal: the same result as `dist.broadcast(tensor, src)`, but faster for many ranks. When the

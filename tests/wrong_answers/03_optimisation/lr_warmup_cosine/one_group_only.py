@@ -1,4 +1,5 @@
 # MISTAKE: Sets the rate of the first parameter group only.
+# NAMED: only the first parameter group got the scheduled rate
 """A learning-rate schedule: linear warm-up, then cosine decay.
 
 Goal: (1) compute the learning rate of step t (counting from 0) of the schedule most

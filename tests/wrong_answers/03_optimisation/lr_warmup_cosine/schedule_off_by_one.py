@@ -1,4 +1,5 @@
 # MISTAKE: Uses schedule(t + 1) for step t.
+# NAMED: step t ran with schedule(t + 1)
 """A learning-rate schedule: linear warm-up, then cosine decay.
 
 Goal: (1) compute the learning rate of step t (counting from 0) of the schedule most

@@ -1,4 +1,5 @@
 # MISTAKE: Walks the sorted graph from the leaves up (reversed), before any gradient reached them.
+# NAMED: a node was visited before any gradient reached it
 """Backpropagation: walk the recorded graph backwards and fill in the leaves' gradients.
 
 Goal: write `backprop(end, end_grad=None)`: for every leaf Tensor that requires grad and that

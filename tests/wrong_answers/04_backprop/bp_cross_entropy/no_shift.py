@@ -1,4 +1,5 @@
 # MISTAKE: Skips the max shift: overflows for large logits.
+# NAMED: the loss is not finite (inf or nan) where torch's is: exp overflowed
 """Cross-entropy from engine operations, stable for large logits.
 
 Goal: write `cross_entropy(logits, targets)`: the mean over the batch of

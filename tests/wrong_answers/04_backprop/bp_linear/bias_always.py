@@ -1,4 +1,5 @@
 # MISTAKE: Creates a bias even when bias=False.
+# NAMED: a bias was created although bias=False
 """Linear: the first layer built from the engine's parts.
 
 Goal: write `Linear.__init__` and `Linear.forward`: `y = x @ weight.T + bias`, with torch's

@@ -1,4 +1,5 @@
 # MISTAKE: Uses the number of outputs for the init bound.
+# NAMED: the init bound used out_features
 """Linear: the first layer built from the engine's parts.
 
 Goal: write `Linear.__init__` and `Linear.forward`: `y = x @ weight.T + bias`, with torch's

@@ -1,4 +1,5 @@
 # MISTAKE: Multiplies by the weight without transposing (weight stored [in, out]).
+# NAMED: weight is stored [in_features, out_features]
 """Linear: the first layer built from the engine's parts.
 
 Goal: write `Linear.__init__` and `Linear.forward`: `y = x @ weight.T + bias`, with torch's

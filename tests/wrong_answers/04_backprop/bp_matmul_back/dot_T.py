@@ -1,4 +1,5 @@
 # MISTAKE: Uses y.T (reverses every axis) instead of swapping the last two axes.
+# NAMED: y.T reverses every axis
 """The backward functions of matrix multiplication, batched.
 
 Goal: write `matmul_back0` and `matmul_back1`, the backward functions of `out = x @ y`

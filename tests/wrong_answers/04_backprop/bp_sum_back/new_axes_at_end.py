@@ -1,4 +1,5 @@
 # MISTAKE: Puts the summed axes back at the end instead of where they were.
+# NAMED: the summed axes were put back at the end
 """The backward function of sum, with dim=None, dim=int or a tuple, and keepdim.
 
 Goal: write `sum_back(grad_out, out, x, dim=None, keepdim=False)`, the backward function of the

@@ -1,4 +1,5 @@
 # MISTAKE: Numbers the parents 0, 1, ... among Tensors instead of by argument position.
+# NAMED: the parents were numbered 0, 1, ... among the Tensors
 """A Tensor that records its graph: turn a numpy function into a differentiable tensor function.
 
 Goal: write `differentiable(numpy_func)`, which returns a function on Tensors that computes

@@ -1,4 +1,5 @@
 # MISTAKE: Only sums the prepended axes, not the stretched size-1 axes.
+# NAMED: the stretched size-1 axes were not summed
 """Unbroadcasting: send the gradient of a broadcast result back to the input's shape.
 
 Goal: write `unbroadcast(grad, original_shape)`.

@@ -1,4 +1,5 @@
 # MISTAKE: Sums the size-1 axes without keepdims.
+# NAMED: the size-1 axes were summed without keepdims=True
 """Unbroadcasting: send the gradient of a broadcast result back to the input's shape.
 
 Goal: write `unbroadcast(grad, original_shape)`.

@@ -1,4 +1,5 @@
 # MISTAKE: Sums away the trailing extra axes instead of the leading ones.
+# NAMED: you summed away the trailing axes
 """Unbroadcasting: send the gradient of a broadcast result back to the input's shape.
 
 Goal: write `unbroadcast(grad, original_shape)`.

@@ -1,4 +1,5 @@
 # MISTAKE: One-hot encodes without num_classes, so the width is max(token)+1 instead of d_vocab.
+# NAMED: one_hot without num_classes is only max(token) + 1 wide
 """Token embedding: turn token ids into vectors by looking rows up in a table.
 
 Goal: write `Embed.forward`. The embedding matrix `W_E` has one row of length d_model per token

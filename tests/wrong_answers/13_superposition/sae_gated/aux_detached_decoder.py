@@ -1,4 +1,5 @@
 # MISTAKE: the auxiliary loss uses a detached decoder (the paper's choice, not SAELens')
+# NAMED: the auxiliary loss uses a detached decoder
 """A gated SAE (Rajamanoharan et al., 2024), the same as SAELens' GatedSAE.
 
 The L1 penalty does two jobs at once in a ReLU SAE: it decides *which* latents fire, and it

@@ -1,4 +1,5 @@
 # MISTAKE: the gradient is projected after the optimiser step (too late)
+# NAMED: the gradient is projected after optimizer.step()
 """Keeping the decoder's rows at unit norm while training.
 
 The L1 penalty of a plain ReLU SAE can be cheated: halve a latent and double its decoder row and

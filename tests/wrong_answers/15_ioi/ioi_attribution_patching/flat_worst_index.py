@@ -1,4 +1,5 @@
 # MISTAKE: agreement returns the flat index of the worst entry, not its (row, column).
+# NAMED: the flat index of the worst entry
 """Attribution patching: every patch at once, from one backward pass.
 
 Exact activation patching costs one forward pass per patch. Attribution patching replaces it by

@@ -1,4 +1,5 @@
 # MISTAKE: patches the residual stream after layer L (resid_post) instead of before it.
+# NAMED: (hook_resid_post) was patched
 """Activation patching, from scratch: the residual stream, attention and MLP outputs.
 
 Activation patching asks "where does the model keep the information that tells clean from

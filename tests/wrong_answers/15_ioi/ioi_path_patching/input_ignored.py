@@ -1,4 +1,5 @@
 # MISTAKE: ignores `receiver_input` and always patches the receivers' queries.
+# NAMED: `receiver_input` was ignored
 """Path patching: a head's effect through chosen receivers only.
 
 Activation patching of a head measures its *total* effect: everything downstream of it changes.

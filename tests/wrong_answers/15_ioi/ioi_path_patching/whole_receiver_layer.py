@@ -1,4 +1,5 @@
 # MISTAKE: step 3 patches the recorded input of every head in a receiver's layer, not only the receivers.
+# NAMED: every head in the receivers' layers
 """Path patching: a head's effect through chosen receivers only.
 
 Activation patching of a head measures its *total* effect: everything downstream of it changes.

@@ -1,4 +1,5 @@
 # MISTAKE: measures on the prompts of task a instead of the composed task d
+# NAMED: the accuracies were measured on the prompts of task a
 """Composing function vectors: vector arithmetic on tasks.
 
 The zoo's tasks are a grid: a *map* of the alphabet (`copy`, `cipher1` …) and a *case* for the

@@ -1,4 +1,5 @@
 # MISTAKE: draws the random vector without the generator it was given
+# NAMED: the draw ignores the generator
 """Controls: is it the task in the function vector, or just any push of that size?
 
 A vector added to the residual stream changes the model's output whatever it holds, so the

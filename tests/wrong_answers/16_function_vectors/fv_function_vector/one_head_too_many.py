@@ -1,4 +1,5 @@
 # MISTAKE: builds the vector of the first n + 1 heads
+# NAMED: the vector of the first n + 1 heads was built
 """The function vector: the task, carried by a few heads, added to a prompt that has no examples.
 
 A few heads have a large average indirect effect: their mean output at the last position

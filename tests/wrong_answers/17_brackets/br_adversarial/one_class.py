@@ -1,4 +1,5 @@
 # MISTAKE: every adversarial string is balanced
+# NAMED: all your strings are of one class
 """Break it: find inputs the classifier gets wrong.
 
 Goal: the model is right on more than 99 % of unseen strings of the training mix, but that mix

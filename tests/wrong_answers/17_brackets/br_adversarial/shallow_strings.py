@@ -1,4 +1,5 @@
 # MISTAKE: the adversarial strings are ones the model gets right
+# NAMED: some strings are ones the model gets right
 """Break it: find inputs the classifier gets wrong.
 
 Goal: the model is right on more than 99 % of unseen strings of the training mix, but that mix

@@ -1,4 +1,5 @@
 # MISTAKE: the adversarial strings are longer than the model's 40 characters
+# NAMED: a string is longer than the model's
 """Break it: find inputs the classifier gets wrong.
 
 Goal: the model is right on more than 99 % of unseen strings of the training mix, but that mix

@@ -1,4 +1,5 @@
 # MISTAKE: cluster_sizes ignores the threshold
+# NAMED: cluster_sizes ignored the threshold
 """Each neuron listens to one frequency.
 
 Goal: take the 2D Fourier spectrum of every neuron (grok_neuron_2d: [i, j, neuron], rows the

@@ -1,4 +1,5 @@
 # MISTAKE: a phase starts after its boundary step instead of at it
+# NAMED: a phase starts after its boundary step
 """The three phases of grokking, read off the progress measures.
 
 Goal: Nanda et al. (2023) split grokking into three phases; the curves of

@@ -1,4 +1,5 @@
 # MISTAKE: restricted and excluded loss swapped
+# NAMED: the restricted and excluded losses are swapped
 """Progress measures along training: what the 20 snapshots say.
 
 Goal: the zoo ships 20 snapshots of the grokking model, evenly spaced from step 0 to step 3500

@@ -1,4 +1,5 @@
 # MISTAKE: first_step uses > instead of >=
+# NAMED: first_step compared with >
 """The training curve: memorise first, generalise thousands of steps later.
 
 Goal: the zoo model's training logged its losses and accuracies every 10 steps
