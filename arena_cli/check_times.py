@@ -1,9 +1,10 @@
 """`arena dev times`: how long each exercise's checks take in the warm runner, on its solution.
 
 The budget is 2 s from a save to the verdict. Each solution is run `repeat` times through one
-warm worker (waited for until its whole preload list is imported) and the fastest run is kept (the machine is shared and noisy; the fastest run is
-the one least disturbed by others), as wall time from the request to the verdict (what a
-learner waits, less the file watcher's debounce) and as the time pytest reports for the checks.
+warm worker (waited for until its whole preload list is imported) and the fastest run is kept
+(the machine is shared and noisy; the fastest run is the one least disturbed by others), as
+wall time from the request to the verdict (what a learner waits, less the file watcher's
+debounce) and as the time pytest reports for the checks.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """What the zoo's SAE and transcoder sets share when they are trained: one CPU thread (the
-weights depend on it bit for bit), the games they read, and the metrics file beside them."""
+weights depend on it bit for bit), the games they read and the positions kept, the seeded batch
+order, and the metrics file beside them."""
 
 from __future__ import annotations
 
@@ -27,6 +28,35 @@ def othello_inputs(n_games: int, seed: int) -> torch.Tensor:
     from arena_cli.zoo import othello
 
     return othello.random_games(n_games, torch.Generator().manual_seed(seed)).tokens()[:, :-1]
+
+
+def move_positions(tokens: torch.Tensor) -> torch.Tensor:
+    """[game, pos] bool: the positions holding a move (not `<bos>`, not padding)."""
+    from arena_cli.zoo import othello
+
+    keep = tokens != othello.PAD
+    keep[:, 0] = False
+    return keep
+
+
+class Shuffled:
+    """Batches of rows drawn without replacement from a fixed tensor, reshuffled by a seeded
+    generator each epoch: SAELens' data provider for the SAEs, row indices for the transcoders."""
+
+    def __init__(self, acts: torch.Tensor, batch: int, seed: int) -> None:
+        self.acts, self.batch = acts, batch
+        self.g = torch.Generator().manual_seed(seed)
+        self.order, self.at = torch.randperm(len(acts), generator=self.g), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> torch.Tensor:
+        if self.at + self.batch > len(self.acts):
+            self.order, self.at = torch.randperm(len(self.acts), generator=self.g), 0
+        idx = self.order[self.at : self.at + self.batch]
+        self.at += self.batch
+        return self.acts[idx]
 
 
 def write_metrics(out: Path, result: dict[str, Any], started: float) -> dict[str, Any]:

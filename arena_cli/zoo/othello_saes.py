@@ -1,9 +1,10 @@
 """Sparse autoencoders (SAELens) trained on the residual stream of the zoo's `othello` model.
 
 Section 1.4 studies them. Each SAE is a SAELens `StandardSAE` (ReLU latents, L1 penalty) or
-`TopKSAE` (the k largest pre-activations kept), trained by SAELens' own `SAETrainer` on the residual stream at the positions of moves (`<bos>`
-and padding left out) of random legal games from the zoo's generator, and shipped in SAELens'
-own format (`sae_weights.safetensors` + `cfg.json`, read by `StandardSAE.load_from_disk`) in
+`TopKSAE` (the k largest pre-activations kept), trained by SAELens' own `SAETrainer` on the
+residual stream at the positions of moves (`<bos>` and padding left out) of random legal games
+from the zoo's generator, and shipped in SAELens' own format (`sae_weights.safetensors` +
+`cfg.json`, read by the class's `load_from_disk`) in
 `arena_cli/zoo/checkpoints/othello_saes/<name>/`.
 
     >>> from arena_cli.zoo import othello_saes
@@ -27,7 +28,7 @@ from typing import Any
 import torch
 
 from arena_cli.zoo import CHECKPOINT_DIR
-from arena_cli.zoo._dictionaries import on_one_thread, othello_inputs, write_metrics
+from arena_cli.zoo._dictionaries import Shuffled, move_positions, on_one_thread, othello_inputs, write_metrics
 
 DIR = CHECKPOINT_DIR / "othello_saes"
 
@@ -78,33 +79,9 @@ def load_sae(name: str):
 
 def move_activations(model, tokens: torch.Tensor, hook: str) -> torch.Tensor:
     """[n, d_model]: the activations at `hook` at every position holding a move (not `<bos>`, not padding)."""
-    from arena_cli.zoo import othello
-
     with torch.no_grad():
         _, cache = model.run_with_cache(tokens, names_filter=lambda n: n == hook)
-    keep = tokens != othello.PAD
-    keep[:, 0] = False
-    return cache[hook][keep].float()
-
-
-class Shuffled:
-    """SAELens data provider: batches drawn without replacement from a fixed activation buffer,
-    reshuffled with a seeded generator each epoch."""
-
-    def __init__(self, acts: torch.Tensor, batch: int, seed: int) -> None:
-        self.acts, self.batch = acts, batch
-        self.g = torch.Generator().manual_seed(seed)
-        self.order, self.at = torch.randperm(len(acts), generator=self.g), 0
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> torch.Tensor:
-        if self.at + self.batch > len(self.acts):
-            self.order, self.at = torch.randperm(len(self.acts), generator=self.g), 0
-        idx = self.order[self.at : self.at + self.batch]
-        self.at += self.batch
-        return self.acts[idx]
+    return cache[hook][move_positions(tokens)].float()
 
 
 def train_one(name: str, acts: torch.Tensor, steps: int | None = None):

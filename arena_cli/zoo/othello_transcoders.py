@@ -29,7 +29,7 @@ from typing import Any
 import torch
 
 from arena_cli.zoo import CHECKPOINT_DIR
-from arena_cli.zoo._dictionaries import on_one_thread, othello_inputs, write_metrics
+from arena_cli.zoo._dictionaries import Shuffled, move_positions, on_one_thread, othello_inputs, write_metrics
 
 DIR = CHECKPOINT_DIR / "othello_transcoders"
 
@@ -59,13 +59,10 @@ def load_transcoder(name: str):
 
 def mlp_activations(model, tokens: torch.Tensor, layer: int) -> tuple[torch.Tensor, torch.Tensor]:
     """([n, d_model] MLP input, [n, d_model] MLP output) at every move position."""
-    from arena_cli.zoo import othello
-
     hin, hout = hooks(layer)
     with torch.no_grad():
         _, cache = model.run_with_cache(tokens, names_filter=lambda n: n in (hin, hout))
-    keep = tokens != othello.PAD
-    keep[:, 0] = False
+    keep = move_positions(tokens)
     return cache[hin][keep].float(), cache[hout][keep].float()
 
 
@@ -79,7 +76,6 @@ def train_one(name: str, x: torch.Tensor, y: torch.Tensor, steps: int = STEPS):
     from sae_lens.saes.transcoder import Transcoder, TranscoderConfig
 
     spec = TRANSCODERS[name]
-    g = torch.Generator().manual_seed(spec["seed"])
     torch.manual_seed(spec["seed"])
     hin, hout = hooks(spec["layer"])
     cfg = TranscoderConfig(d_in=x.shape[1], d_sae=spec["d_sae"], d_out=y.shape[1], apply_b_dec_to_input=False)
@@ -92,12 +88,9 @@ def train_one(name: str, x: torch.Tensor, y: torch.Tensor, steps: int = STEPS):
         tc.W_enc.copy_(tc.W_dec.T * (x.std() / y.std()).clamp(max=10))
         tc.b_dec.copy_(y.mean(0))
     opt = torch.optim.Adam(tc.parameters(), lr=LR)
-    order, at = torch.randperm(len(x), generator=g), 0
+    batches = Shuffled(torch.arange(len(x)), BATCH, spec["seed"])  # row indices: x and y stay paired
     for step in range(steps):
-        if at + BATCH > len(x):
-            order, at = torch.randperm(len(x), generator=g), 0
-        idx = order[at : at + BATCH]
-        at += BATCH
+        idx = next(batches)
         feats = tc.encode(x[idx])
         recon = tc.decode(feats)
         warm = min(1.0, (step + 1) / max(1, steps // 10))  # L1 warm-up over the first tenth
